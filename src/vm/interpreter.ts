@@ -9,10 +9,10 @@
  *   size, kind of access and instruction index;
  * - jump targets, call targets, the frame depth, the instruction budget and may_goto budgets are
  *   checked at run time, since conformance code runs unverified;
- * - reads of uninitialised registers and stack are not (the verifier's job): registers start at 0
- *   and stacks are zeroed. A callee starts with the caller's R6..R9 (the kernel leaves them
- *   undefined); after a helper call R1..R5 keep their values and after a bpf-to-bpf call they hold
- *   what the callee left (the kernel marks them unreadable in both cases).
+ * - reading a register that holds no value stops the run with `R%d !read_ok`, the verifier's
+ *   rule applied at run time: at entry only the arguments and R10 are readable; after a helper
+ *   call R1..R5 are not; a callee starts with R1..R5 and R10 only; after a bpf-to-bpf call the
+ *   caller has R0 and its own R6..R9 back. Uninitialised stack is not checked (stacks are zeroed).
  * Works in node / browser.
  */
 import type { Insn } from '../isa/insn.ts';
@@ -25,7 +25,7 @@ import {
   insnSize, insnSrcBit, sizeBytes,
 } from '../isa/opcodes.ts';
 import { InsnError, InternalError, RunError } from '../util/errors.ts';
-import { E2BIG, EINVAL, ELOOP, EOPNOTSUPP } from '../uapi/errno.ts';
+import { E2BIG, EACCES, EINVAL, ELOOP, EOPNOTSUPP } from '../uapi/errno.ts';
 import { helperName } from '../uapi/helpers.ts';
 import { hex64 } from '../util/u64.ts';
 import { alu32, alu64, byteSwap, invalidInsn, neg } from './alu.ts';
@@ -33,6 +33,7 @@ import { cond32, cond64 } from './jmp.ts';
 import { execAtomic } from './atomic.ts';
 import { ldAbs, type PacketLookup } from './ld-abs.ts';
 import { StackPool } from './stack-pool.ts';
+import { CALLER_SAVED_MASK, CALLEE_SAVED_MASK, FP_MASK, firstReg, regUsage } from './reg-usage.ts';
 import type { AddressSpace, Region } from './memory.ts';
 import {
   BPF_MAX_LOOPS, DEFAULT_MAX_INSNS, MAX_NESTED_RUNS, decodeFuncPtr, encodeFuncPtr,
@@ -71,6 +72,8 @@ interface Frame {
   readonly saved: readonly bigint[];
   /** Remaining may_goto iterations of this subprogram invocation. */
   mayGoto: number;
+  /** Caller's readable-register mask, restored (R6..R9 part) on exit. */
+  readonly savedInit: number;
 }
 
 const NOT_A_JUMP = -2;
@@ -98,6 +101,9 @@ export class Interpreter {
   private readonly offs: bigint[];
   private readonly imms: bigint[];
   private readonly ldImmCache: (bigint | undefined)[];
+  /** Per instruction: registers it reads and writes (bit n = Rn). */
+  private readonly regReads: Uint16Array;
+  private readonly regWrites: Uint16Array;
   private readonly stacks: StackPool;
   private budget = 0;
   private depth = 0;
@@ -117,7 +123,12 @@ export class Interpreter {
     this.imms = insns.map((i) => BigInt.asUintN(64, BigInt(i.imm | 0)));
     this.ldImmCache = new Array<bigint | undefined>(insns.length).fill(undefined);
     this.stacks = new StackPool(options.memory);
+    this.regReads = new Uint16Array(insns.length);
+    this.regWrites = new Uint16Array(insns.length);
     insns.forEach((insn, i) => {
+      const usage = regUsage(insn);
+      this.regReads[i] = usage.reads;
+      this.regWrites[i] = usage.writes;
       const pseudoSrc = insn.code === (BPF_LD | BPF_IMM | BPF_DW) || insn.code === (BPF_JMP | BPF_CALL);
       if (insn.dst >= MAX_BPF_REG || (!pseudoSrc && insn.src >= MAX_BPF_REG)) {
         throw new InsnError(`invalid register r${Math.max(insn.dst, insn.src)} at insn ${insn.idx}`, insn.idx);
@@ -192,20 +203,22 @@ export class Interpreter {
     }
   }
 
-  private pushFrame(frames: Frame[], regs: bigint[], retPc: number): void {
+  private pushFrame(frames: Frame[], regs: bigint[], retPc: number, savedInit: number): void {
     const stack = this.stacks.acquire();
-    frames.push({ stack, retPc, saved: [regs[6]!, regs[7]!, regs[8]!, regs[9]!, regs[R10]!], mayGoto: BPF_MAX_LOOPS });
+    frames.push({ stack, retPc, saved: [regs[6]!, regs[7]!, regs[8]!, regs[9]!, regs[R10]!], mayGoto: BPF_MAX_LOOPS, savedInit });
     regs[R10] = stack.ptr + BigInt(MAX_BPF_STACK);
   }
 
   private execute(entry: number, args: readonly bigint[]): bigint {
-    const { insns, memory, targets, offs, imms } = this;
+    const { insns, memory, targets, offs, imms, regReads, regWrites } = this;
     const regs: bigint[] = new Array<bigint>(MAX_BPF_REG).fill(0n);
     args.forEach((a, i) => { regs[i + 1] = a & U64; });
+    // Readable registers: the arguments given and the frame pointer.
+    let init = FP_MASK | (((1 << args.length) - 1) << 1);
     const frames: Frame[] = [];
     let pc = entry;
     try {
-      this.pushFrame(frames, regs, -1);
+      this.pushFrame(frames, regs, -1, 0);
       for (;;) {
         const insn = insns[pc];
         if (insn === undefined) {
@@ -217,6 +230,11 @@ export class Interpreter {
           throw new RunError(`instruction budget of ${this.maxInsns} exhausted at insn ${insn.idx}`, insn.idx, E2BIG);
         }
         this.budget--;
+        const unreadable = regReads[pc]! & ~init;
+        if (unreadable !== 0) {
+          throw new RunError(`R${firstReg(unreadable)} !read_ok (insn ${insn.idx})`, insn.idx, EACCES);
+        }
+        init |= regWrites[pc]!;
         const code = insn.code;
         switch (insnClass(code)) {
           case BPF_ALU64: {
@@ -242,18 +260,21 @@ export class Interpreter {
             if (op === BPF_EXIT || op === BPF_CALL) {
               if (insnClass(code) === BPF_JMP32) throw invalidInsn(insn, 'call and exit exist only in class JMP');
               if (op === BPF_CALL) {
-                if (insnSrcBit(code) === BPF_X) {
-                  throw new RunError(`callx (indirect call through r${insn.dst}) is not supported at run time (insn ${insn.idx})`, insn.idx, EOPNOTSUPP);
-                }
-                if (insn.src === BPF_PSEUDO_CALL) {
+                if (insn.src === BPF_PSEUDO_CALL && insnSrcBit(code) !== BPF_X) {
                   if (frames.length >= MAX_CALL_FRAMES) {
                     throw new RunError(`call stack too deep: more than ${MAX_CALL_FRAMES} frames at insn ${insn.idx}`, insn.idx, E2BIG);
                   }
                   const target = this.jumpTarget(targets, pc, insn);
-                  this.pushFrame(frames, regs, pc + 1);
+                  this.pushFrame(frames, regs, pc + 1, init);
+                  // The callee sees its arguments and its own frame pointer only.
+                  init = FP_MASK | (init & CALLER_SAVED_MASK);
                   pc = target;
                 } else {
-                  regs[R0] = this.callHelper(insn, regs);
+                  // callx (uBPF's register call, tested by the conformance suite; the kernel's
+                  // verifier refuses it) calls the helper whose id is in the dst register.
+                  const id = insnSrcBit(code) === BPF_X ? Number(regs[insn.dst]! & 0xffff_ffffn) | 0 : insn.imm;
+                  regs[R0] = this.callHelper(insn, id, regs);
+                  init = (init & ~CALLER_SAVED_MASK) | 1;
                   pc++;
                 }
                 break;
@@ -263,6 +284,7 @@ export class Interpreter {
               this.stacks.release(frame.stack);
               if (frames.length === 0) return regs[R0]!;
               this.restore(regs, frame);
+              init = (frame.savedInit & (CALLEE_SAVED_MASK | FP_MASK)) | 1;
               pc = frame.retPc;
               break;
             }
@@ -326,6 +348,7 @@ export class Interpreter {
               throw invalidInsn(insn, 'unsupported BPF_LD instruction');
             }
             const v = ldAbs(memory, insn, regs, this.packetOf);
+            init &= ~CALLER_SAVED_MASK;
             if (v !== undefined) {
               regs[R0] = v;
               pc++;
@@ -337,6 +360,7 @@ export class Interpreter {
             this.stacks.release(frame.stack);
             if (frames.length === 0) return 0n;
             this.restore(regs, frame);
+            init = (frame.savedInit & (CALLEE_SAVED_MASK | FP_MASK)) | 1;
             pc = frame.retPc;
             break;
           }
@@ -392,15 +416,15 @@ export class Interpreter {
     return slot >= 0 && slot < this.slots.length && this.slots[slot]! >= 0;
   }
 
-  private callHelper(insn: Insn, regs: bigint[]): bigint {
+  private callHelper(insn: Insn, id: number, regs: bigint[]): bigint {
     if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
       throw new RunError(`kfunc calls are not supported at run time (btf id ${insn.imm}, insn ${insn.idx})`, insn.idx, EOPNOTSUPP);
     }
     if (insn.src !== BPF_HELPER_CALL) throw invalidInsn(insn, `unknown call kind src ${insn.src}`);
-    const fn = this.helpers?.(insn.imm);
+    const fn = this.helpers?.(id);
     if (fn === undefined) {
-      const name = helperName(insn.imm);
-      const what = name === undefined ? `#${insn.imm}` : `bpf_${name}#${insn.imm}`;
+      const name = helperName(id);
+      const what = name === undefined ? `#${id}` : `bpf_${name}#${id}`;
       throw new RunError(`helper ${what} is not available here (insn ${insn.idx})`, insn.idx, EINVAL);
     }
     const env: HelperEnv = {
@@ -409,7 +433,7 @@ export class Interpreter {
       callFunction: (funcPtr, args) => this.callFunction(funcPtr, args, insn.idx),
     };
     const r0: unknown = fn(env, regs[1]!, regs[2]!, regs[3]!, regs[4]!, regs[5]!);
-    if (typeof r0 !== 'bigint') throw new InternalError(`helper #${insn.imm} returned ${typeof r0}, not a bigint`);
+    if (typeof r0 !== 'bigint') throw new InternalError(`helper #${id} returned ${typeof r0}, not a bigint`);
     return r0 & U64;
   }
 }
