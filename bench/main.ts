@@ -1,0 +1,80 @@
+/**
+ * `npm run bench [-- --json] [-- --filter NAME]`: ns per run of each benchmark program on tsbpf's
+ * engines, with the kernel's figure for the same instructions in the same run (BPF_PROG_TEST_RUN
+ * with `repeat`, through tools/kernel) where the kernel is reachable. The ratio is tsbpf / kernel.
+ */
+import { parseArgs } from 'node:util';
+import { assemble } from '../src/isa/asm.ts';
+import { encodeProgram } from '../src/isa/encode.ts';
+import { AddressSpace } from '../src/vm/memory.ts';
+import { Interpreter } from '../src/vm/interpreter.ts';
+import { BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
+import { kernelAvailable, runOnKernel } from '../tools/kernel/runner.ts';
+import { BENCH_PROGRAMS, KERNEL_PACKET_PROLOGUE, TSBPF_PACKET_PROLOGUE, type BenchProgram } from './programs.ts';
+
+export interface BenchRow {
+  readonly bench: string;
+  readonly engine: string;
+  readonly ns: number;
+  readonly kernel_ns: number | null;
+}
+
+/** Time `fn` for at least `minMs`, after a warm-up; returns ns per call. */
+function timeIt(fn: () => void, minMs = 300): number {
+  for (let i = 0; i < 3; i++) fn();
+  let iters = 1;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iters; i++) fn();
+    const ns = Number(process.hrtime.bigint() - t0);
+    if (ns >= minMs * 1e6) return ns / iters;
+    iters = Math.max(iters * 2, Math.ceil((iters * minMs * 1e6) / Math.max(ns, 1)));
+  }
+}
+
+function interpreterNs(p: BenchProgram): number {
+  const memory = new AddressSpace();
+  const insns = assemble((p.data ? TSBPF_PACKET_PROLOGUE : '') + p.body);
+  const vm = new Interpreter(insns, { memory });
+  const data = p.data ?? new Uint8Array(0);
+  const region = memory.alloc(Math.max(data.length, 1), { kind: 'packet', name: p.name });
+  region.bytes().set(data);
+  const args = [region.ptr, BigInt(data.length)];
+  const r0 = vm.run(args);
+  if (r0 !== p.expected) throw new Error(`${p.name}: interpreter returned ${r0}, expected ${p.expected}`);
+  return timeIt(() => vm.run(args));
+}
+
+function kernelNs(p: BenchProgram): number | null {
+  if (!kernelAvailable().ok) return null;
+  const insns = encodeProgram(assemble((p.data ? KERNEL_PACKET_PROLOGUE : '') + p.body));
+  const data = p.data ?? new Uint8Array(64);
+  const repeat = 100_000;
+  const r = runOnKernel({ progType: BPF_PROG_TYPE_XDP, insns, data, repeat });
+  if (!r.ok) throw new Error(`${p.name}: the kernel refused the program at ${r.stage}: ${r.message}\n${r.log ?? ''}`);
+  if (BigInt(r.retval) !== p.expected) throw new Error(`${p.name}: kernel returned ${r.retval}, expected ${p.expected}`);
+  return r.durationNs;
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, filter: { type: 'string' } } });
+  const kernel = kernelAvailable();
+  if (!values.json && !kernel.ok) console.log(`kernel figures unavailable: ${kernel.reason}`);
+  const rows: BenchRow[] = [];
+  for (const p of BENCH_PROGRAMS) {
+    if (values.filter !== undefined && !p.name.includes(values.filter)) continue;
+    const kernelFigure = kernelNs(p);
+    const row: BenchRow = { bench: p.name, engine: 'interpreter', ns: Math.round(interpreterNs(p) * 10) / 10, kernel_ns: kernelFigure };
+    rows.push(row);
+    if (values.json) console.log(JSON.stringify(row));
+  }
+  if (values.json) return;
+  console.log(`${'bench'.padEnd(12)} ${'engine'.padEnd(12)} ${'ns/run'.padStart(12)} ${'kernel ns'.padStart(10)} ${'ratio'.padStart(8)}  description`);
+  for (const r of rows) {
+    const p = BENCH_PROGRAMS.find((b) => b.name === r.bench)!;
+    const ratio = r.kernel_ns ? `${(r.ns / r.kernel_ns).toFixed(1)}x` : '-';
+    console.log(`${r.bench.padEnd(12)} ${r.engine.padEnd(12)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}  ${p.description}`);
+  }
+}
+
+main();
