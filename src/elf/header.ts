@@ -7,31 +7,14 @@ import {
   ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, EV_CURRENT,
 } from './constants.ts';
 import { fileReader, inBounds, readU64AsNumber } from './read.ts';
+import type { ElfHeader } from './types.ts';
 
 /**
- * The header fields as stored, before extended numbering is resolved (e_shnum 0 and e_shstrndx
- * SHN_XINDEX are resolved by the section-table parser, which owns section 0).
+ * The header fields as stored: the same shape as {@link ElfHeader}, but e_shnum and e_shstrndx
+ * not yet resolved through extended numbering (the section-table parser, which owns section 0,
+ * does that).
  */
-export interface RawElfHeader {
-  readonly class: number;
-  readonly data: number;
-  readonly identVersion: number;
-  readonly osabi: number;
-  readonly abiVersion: number;
-  readonly type: number;
-  readonly machine: number;
-  readonly version: number;
-  readonly entry: bigint;
-  readonly phoff: number;
-  readonly shoff: number;
-  readonly flags: number;
-  readonly ehsize: number;
-  readonly phentsize: number;
-  readonly phnum: number;
-  readonly shentsize: number;
-  readonly shnum: number;
-  readonly shstrndx: number;
-}
+export type RawElfHeader = ElfHeader;
 
 /**
  * Parses and checks the 64-byte ELF header: magic, ELFCLASS64, little-endian, EV_CURRENT, header

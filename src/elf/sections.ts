@@ -11,19 +11,8 @@ import type { RawElfHeader } from './header.ts';
 import { describeSection, fileReader, inBounds, readU64AsNumber, sectionError, StringTable } from './read.ts';
 import type { ElfHeader, ElfSection } from './types.ts';
 
-interface RawSection {
-  readonly index: number;
-  readonly nameOffset: number;
-  readonly type: number;
-  readonly flags: bigint;
-  readonly addr: bigint;
-  readonly offset: number;
-  readonly size: number;
-  readonly link: number;
-  readonly info: number;
-  readonly addralign: number;
-  readonly entsize: number;
-}
+/** A section header as read, before its name is looked up and its bytes are sliced. */
+type RawSection = Omit<ElfSection, 'name' | 'data'> & { readonly nameOffset: number };
 
 /** The resolved header and the validated sections, index 0 first. */
 export interface SectionTable {
