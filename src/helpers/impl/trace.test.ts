@@ -117,7 +117,7 @@ describe('printk helpers', () => {
       const p = place(memory, c);
       const env: HelperEnv = { memory, insnIdx: 0, callFunction: () => 0n };
       const [a1 = 0n, a2 = 0n, a3 = 0n] = p.args;
-      const ret = BigInt.asIntN(64, traceprintk(env, p.fmt, p.size, a1, a2, a3, 0n));
+      const ret = BigInt.asIntN(64, traceprintk(env, p.fmt, p.size, a1, a2, a3));
       assert.equal(Number(ret), c.ret);
       if (c.text !== undefined) assert.deepEqual(lines, [c.text]);
       if (c.ret < 0) assert.deepEqual(lines, []);
