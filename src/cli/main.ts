@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Command, Io } from './io.ts';
 import { conformanceCommand } from './commands/conformance.ts';
 import { conformancePluginCommand } from './commands/conformance-plugin.ts';
+import { disasmCommand } from './commands/disasm.ts';
 
 interface CommandEntry {
   readonly run: Command;
@@ -22,6 +23,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     run: conformancePluginCommand,
     usage: 'tsbpf conformance-plugin [MEMORY-HEX] < program-hex',
     summary: "the bpf_conformance plugin protocol: program on stdin, r0 in hex on stdout",
+  },
+  disasm: {
+    run: disasmCommand,
+    usage: 'tsbpf disasm OBJ [--prog NAME]',
+    summary: 'print each program of a BPF object, linked, with BTF source lines and map names',
   },
 };
 
