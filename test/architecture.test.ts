@@ -21,6 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   maps: [...BASE, 'btf', 'timers', 'vm'],
   helpers: [...BASE, 'isa', 'btf', 'maps', 'timers', 'vm'],
   conformance: [...BASE, 'isa', 'vm', 'jit'],
+  examples: BASE,
   runtime: [...BASE, 'isa', 'elf', 'btf', 'loader', 'verifier', 'vm', 'jit', 'timers', 'maps', 'helpers'],
   cli: ['*'],
   node: ['*'],

@@ -6,6 +6,8 @@ import type { Command, Io } from './io.ts';
 import { conformanceCommand } from './commands/conformance.ts';
 import { conformancePluginCommand } from './commands/conformance-plugin.ts';
 import { disasmCommand } from './commands/disasm.ts';
+import { runCommand } from './commands/run.ts';
+import { scenarioCommand } from './commands/scenario.ts';
 
 interface CommandEntry {
   readonly run: Command;
@@ -28,6 +30,16 @@ const COMMANDS: Record<string, CommandEntry> = {
     run: disasmCommand,
     usage: 'tsbpf disasm OBJ [--prog NAME]',
     summary: 'print each program of a BPF object, linked, with BTF source lines and map names',
+  },
+  run: {
+    run: runCommand,
+    usage: 'tsbpf run OBJ PROG [--data HEX] [--ctx HEX] [--repeat N] [--engine interpreter|jit] [--cpu N] [--json]',
+    summary: 'load an object and test-run one program (BPF_PROG_TEST_RUN): retval, duration, data and ctx out',
+  },
+  scenario: {
+    run: scenarioCommand,
+    usage: 'tsbpf scenario FILE.json [--clock virtual|real] [--cpus N]',
+    summary: 'run a scenario (shared/spec/scenario.md) and print its result as one JSON line',
   },
 };
 

@@ -8,7 +8,7 @@
  */
 export {
   ADDR_BASE, ADDR_LIMIT, AddressSpace, DEFAULT_MAX_BYTES, Region, WASM_PAGE_BYTES,
-  type AccessKind, type AddressSpaceOptions, type AllocOptions, type RegionKind, type WasmMemory,
+  type AccessKind, type AddressSpaceOptions, type AllocOptions, type RegionFields, type RegionKind, type WasmMemory,
 } from './memory.ts';
 export {
   BPF_MAX_LOOPS, DEFAULT_MAX_INSNS, FUNC_PTR_TAG, FUNC_PTR_TAG_HI, MAX_NESTED_RUNS, SKF_LL_OFF,

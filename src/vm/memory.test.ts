@@ -190,3 +190,27 @@ describe('AddressSpace checked access', () => {
     assert.equal(as.slice(ro.ptr, 8, 'read', 0).byteLength, 8);
   });
 });
+
+describe('context field hooks (RegionFields)', () => {
+  it('loads go through the hook when it answers and read the bytes otherwise; stores can be refused', () => {
+    const space = new AddressSpace();
+    const ctx = space.alloc(16, { kind: 'ctx', name: 'md' });
+    ctx.view().setUint32(4, 77, true);
+    const seen: string[] = [];
+    ctx.fields = {
+      load: (off, size) => (off === 0 && size === 4 ? 0x1_2345_6789n : undefined),
+      store: (off, size, value) => {
+        seen.push(`${off}/${size}=${value}`);
+        return off === 8;
+      },
+    };
+    assert.equal(space.load(ctx.ptr, 4, 0), 0x1_2345_6789n);
+    assert.equal(space.load(ctx.ptr + 4n, 4, 0), 77n);
+    space.store(ctx.ptr + 8n, 4, 5n, 3);
+    assert.throws(() => space.store(ctx.ptr + 12n, 4, 5n, 3), /invalid access to context field: write of 4 bytes at offset 12 .*insn 3/);
+    assert.deepEqual(seen, ['8/4=5', '12/4=5']);
+    ctx.fields = undefined;
+    space.store(ctx.ptr + 12n, 4, 9n, 0);
+    assert.equal(space.load(ctx.ptr + 12n, 4, 0), 9n);
+  });
+});

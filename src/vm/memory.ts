@@ -14,7 +14,7 @@
  * memory: bytes between regions, freed blocks and guard bytes all fault. Works in node / browser.
  */
 import { BpfError, InternalError, RunError } from '../util/errors.ts';
-import { ENOMEM, EINVAL } from '../uapi/errno.ts';
+import { EACCES, ENOMEM, EINVAL } from '../uapi/errno.ts';
 import { hex64 } from '../util/u64.ts';
 
 /**
@@ -65,6 +65,22 @@ type WasmMemoryCtor = new (descriptor: { initial: number; maximum?: number }) =>
 /** Kind of memory access, for fault messages. */
 export type AccessKind = 'read' | 'write';
 
+/**
+ * Run-time field access of a context region: the part of the kernel's convert_ctx_accesses that
+ * tsbpf does when the access happens instead of rewriting the instruction. `off` is relative to
+ * the region start. Consulted by {@link AddressSpace.load} and {@link AddressSpace.store} only
+ * (helpers copying buffers see the plain bytes).
+ */
+export interface RegionFields {
+  /** The value of a load (for example a 64-bit packet pointer for `xdp_md.data`), or undefined to read the plain bytes. */
+  load(off: number, size: number): bigint | undefined;
+  /**
+   * Handle a store: true when it was done (the hook wrote what the kernel would), false to refuse
+   * it as a fault. Without this method stores write the plain bytes.
+   */
+  store?(off: number, size: number, value: bigint): boolean;
+}
+
 /** A live allocation in the address space. */
 export class Region {
   readonly space: AddressSpace;
@@ -83,6 +99,8 @@ export class Region {
   readonly blockBytes: number;
   /** False once freed. */
   live = true;
+  /** Context field hooks (see {@link RegionFields}); set by the runtime on context regions. */
+  fields: RegionFields | undefined;
 
   constructor(space: AddressSpace, offset: number, sizeBytes: number, opts: AllocOptions, blockOffset: number, blockBytes: number) {
     this.space = space;
@@ -387,6 +405,12 @@ export class AddressSpace {
    */
   load(ptr: bigint, size: 1 | 2 | 4 | 8, insnIdx: number): bigint {
     const off = this.check(ptr, size, 'read', insnIdx);
+    // check() leaves the region it found in lastHit.
+    const fields = this.lastHit?.fields;
+    if (fields !== undefined) {
+      const v = fields.load(off - this.lastHit!.offset, size);
+      if (v !== undefined) return v;
+    }
     const dv = this.dataView();
     switch (size) {
       case 1: return BigInt(dv.getUint8(off));
@@ -402,6 +426,11 @@ export class AddressSpace {
    */
   store(ptr: bigint, size: 1 | 2 | 4 | 8, value: bigint, insnIdx: number): void {
     const off = this.check(ptr, size, 'write', insnIdx);
+    const hit = this.lastHit;
+    if (hit?.fields?.store !== undefined) {
+      if (hit.fields.store(off - hit.offset, size, value)) return;
+      throw new RunError(`invalid access to context field: write of ${size} byte${size === 1 ? '' : 's'} at offset ${off - hit.offset} of ${hit.kind} '${hit.name}' (insn ${insnIdx})`, insnIdx, EACCES);
+    }
     const dv = this.dataView();
     switch (size) {
       case 1: dv.setUint8(off, Number(value & 0xffn)); return;

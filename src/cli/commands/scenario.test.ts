@@ -1,0 +1,42 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { memoryIo } from '../io.ts';
+import { main } from '../main.ts';
+
+const progs = join(import.meta.dirname, '..', '..', '..', 'testdata', 'progs');
+
+function scenarioFile(body: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tsbpf-scenario-'));
+  copyFileSync(join(progs, 'loader_tracing.bpf.o'), join(dir, 'o.bpf.o'));
+  const file = join(dir, 's.json');
+  writeFileSync(file, JSON.stringify(body));
+  return file;
+}
+
+describe('tsbpf scenario', () => {
+  it('prints one JSON line; malformed scenarios exit 2; unreadable objects exit 1', async () => {
+    const bad = memoryIo();
+    assert.equal(await main(['scenario', scenarioFile({ object: 'o.bpf.o', steps: [{ op: 'fly' }] })], bad), 2);
+    assert.match(bad.err, /malformed scenario: steps\[0\]: unknown op "fly"/);
+    const missing = memoryIo();
+    assert.equal(await main(['scenario', scenarioFile({ object: 'nope.bpf.o', steps: [] })], missing), 1);
+    const ok = memoryIo();
+    assert.equal(await main(['scenario', scenarioFile({ object: 'o.bpf.o', steps: [{ op: 'sleep', ns: 1000 }, { op: 'lookup', map: 'nomap', key: '00000000' }] })], ok), 0, ok.err);
+    const out = JSON.parse(ok.out) as unknown;
+    assert.equal(ok.out.trim().split('\n').length, 1);
+    assert.ok(typeof out === 'object' && out !== null && ('steps' in out || 'load' in out));
+  });
+});
+
+describe('tsbpf run', () => {
+  it('runs a program of an object and refuses one with unsupported helpers', async () => {
+    const io = memoryIo();
+    assert.equal(await main(['run', join(progs, 'loader_progs.bpf.o'), 'xdp_pass', '--data', '00'.repeat(20)], io), 1);
+    assert.match(io.err, /helper bpf_timer_init#169 is not supported by tsbpf/);
+    const usage = memoryIo();
+    assert.equal(await main(['run', 'x.o'], usage), 2);
+  });
+});
