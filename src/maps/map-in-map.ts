@@ -105,7 +105,7 @@ export class ArrayOfMapsMap extends BpfMap {
     return index < this.maxEntries ? this.refs.get(this.slotPtr(index)) : undefined;
   }
 
-  override lookupElem(keyPtr: bigint): bigint {
+  override lookupElem(keyPtr: bigint, _cpu = 0): bigint {
     const index = this.space.dataView().getUint32(ptrToOff(keyPtr), true);
     return index < this.maxEntries ? this.slotPtr(index) : 0n;
   }
@@ -198,7 +198,7 @@ export class HashOfMapsMap extends HashMap {
     return m === undefined ? new Uint8Array(4) : idBytes(m);
   }
 
-  override lookupElem(keyPtr: bigint): bigint {
+  override lookupElem(keyPtr: bigint, _cpu = 0): bigint {
     const keyOff = ptrToOff(keyPtr);
     const idx = this.find(keyOff, this.hashKey(keyOff));
     return idx < 0 ? 0n : this.storedPtr(idx);
