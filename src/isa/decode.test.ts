@@ -197,14 +197,13 @@ describe('decode', () => {
     assert.deepEqual(encodeInsn({ code: 0xb7, dst: 0, src: 0, off: 0, imm: 0xffffffff }), bytes('b7000000ffffffff'));
   });
 
-  it('decodes a million instructions in well under a second', () => {
+  // Speed is measured by `npm run bench`, not here; this checks a large program decodes whole.
+  it('decodes a million-slot program', () => {
     const one = bytes('0f12000000000000' + '18010000010000000000000002000000' + '7b1af8ff00000000');
     const prog = new Uint8Array(1_000_000 * 8);
     for (let at = 0; at < prog.length; at += one.length) prog.set(one, at); // 32 bytes divide 8e6 exactly
-    const t0 = performance.now();
     const insns = decodeProgram(prog);
-    const ms = performance.now() - t0;
-    assert.ok(insns.length > 700_000);
-    assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+    assert.equal(insns.length, 750_000);
+    assert.equal(insns[insns.length - 1]!.idx, 999_999);
   });
 });
