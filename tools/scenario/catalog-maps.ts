@@ -1,0 +1,42 @@
+/**
+ * @module tools/scenario/catalog-maps
+ * Map and helper scenarios (issue 4) on testdata/scenarios/maps_helpers.bpf.c: the syscall side
+ * through user-space steps, the BPF side through programs that record helper results in `out`
+ * (.bss). Nothing here depends on which CPU a program ran on or on real time beyond booleans.
+ */
+import { del, dump, lookup, run, sleep, u32, u64, update, zeros, type ScenarioDef } from './define.ts';
+
+const OBJ = 'maps_helpers.bpf.o';
+const NOEXIST = 1;
+const EXIST = 2;
+const PKT = 'ffffffffffff00000000000188b5';
+
+const def = (name: string, covers: string[], description: string, steps: ScenarioDef['steps']): ScenarioDef => ({ name, object: OBJ, covers, description, steps });
+
+export const mapScenarios: readonly ScenarioDef[] = [
+  def('maps_array_syscall', ['maps:array', 'maps:update-flags'], 'Array from user space: update in and out of range (E2BIG), BPF_NOEXIST (EEXIST), BPF_EXIST, lookup out of range (ENOENT), delete (EINVAL), dump of every element.',
+    [update('a', u32(1), u64(5)), update('a', u32(4), u64(5)), update('a', u32(1), u64(6), NOEXIST), update('a', u32(2), u64(7), EXIST), lookup('a', u32(9)), lookup('a', u32(2)), del('a', u32(0)), dump('a')]),
+  def('maps_hash_syscall', ['maps:hash', 'maps:update-flags'], 'Hash from user space: fill to max_entries, E2BIG when full, EEXIST/ENOENT for the flags, delete of a missing key (ENOENT), room again after a delete, dump sorted by key.',
+    [...[4, 1, 3, 2].map((k) => update('h', u32(k), u64(k * 10))), update('h', u32(5), u64(50)), update('h', u32(1), u64(11), NOEXIST), update('h', u32(9), u64(90), EXIST),
+      update('h', u32(1), u64(12), EXIST), del('h', u32(9)), del('h', u32(2)), update('h', u32(5), u64(50), NOEXIST), lookup('h', u32(2)), lookup('h', u32(1)), dump('h')]),
+  def('maps_hash_flags_bpf', ['maps:hash', 'maps:update-flags'], 'Hash from BPF: BPF_NOEXIST on a present key (-EEXIST), BPF_EXIST on a missing one (-ENOENT), full map (-E2BIG), flags 3 (-EINVAL), delete results.',
+    [run('hash_flags'), dump('.bss'), dump('h')]),
+  def('maps_percpu', ['maps:percpu'], 'Per-CPU array and hash from BPF: a program sees and writes its own CPU\'s slot; update, lookup and delete on a per-CPU hash.',
+    [run('percpu'), dump('.bss'), lookup('ph', u32(1))]),
+  def('maps_queue_stack', ['maps:queue', 'maps:stack'], 'Queue and stack: push until full (-E2BIG), BPF_EXIST drops the oldest, FIFO and LIFO order, empty pop/peek (-ENOENT); user-space peek (lookup with an empty key) and push (update) on a full queue.',
+    [run('queue_stack'), dump('.bss'), lookup('q', ''), update('q', '', u64(7)), run('drain_queue'), dump('.bss'), lookup('q', ''), update('q', '', u64(8)), lookup('q', '')]),
+  def('maps_ringbuf', ['maps:ringbuf'], 'Ring buffer: output, reserve+submit, reserve+discard, query of available data, size and positions, a reservation larger than the ring, an unknown flag.',
+    [run('ringbuf'), dump('.bss')]),
+  def('maps_lru_invariants', ['maps:lru'], 'LRU hash filled with 20 keys at 8 entries: every insert succeeds, between 1 and 8 elements remain, the last inserted is present (invariants, not which keys were evicted).',
+    [run('lru_fill'), dump('.bss')]),
+  def('helpers_bpf_loop', ['helpers:bpf_loop'], 'bpf_loop: iteration count and callback sum, early stop (returns iterations done), flags != 0 (-EINVAL), more than 1<<23 loops (-E2BIG), zero loops.',
+    [run('loop'), dump('.bss')]),
+  def('helpers_for_each_map_elem', ['helpers:for_each_map_elem'], 'bpf_for_each_map_elem: array elements visited in index order, early stop, flags != 0 (-EINVAL), hash elements visited once each and writable from the callback.',
+    [...[1, 2, 3, 4].map((v, k) => update('a', u32(k), u64(v))), update('h', u32(1), u64(10)), update('h', u32(2), u64(20)), run('foreach'), dump('.bss'), dump('h')]),
+  def('helpers_ktime', ['helpers:ktime'], 'ktime_get_ns is monotonic, boot time >= monotonic, jiffies64 > 0, TAI ahead of boot time, and a 50 ms sleep step shows as >= 50 ms between two runs.',
+    [run('ktime'), sleep(), run('ktime'), dump('.bss')]),
+  def('helpers_spin_lock', ['helpers:spin_lock', 'programs:repeat'], 'bpf_spin_lock around a counter from a syscall program (bpf_loop) and an XDP program run with repeat 100; user-space dumps show the lock bytes as zero.',
+    [run('spin'), run('xdp_spin', undefined, { data: PKT, repeat: 100 }), run('spin'), dump('.bss'), dump('sl')]),
+  def('programs_syscall_repeat_refused', ['programs:repeat'], 'BPF_PROG_TEST_RUN refuses repeat for syscall programs (EINVAL) and runs them without it.',
+    [run('spin', undefined, { repeat: 1 }), run('spin'), lookup('sl', u32(0)), lookup('tm', u32(0)), update('tm', u32(0), zeros(8)), lookup('tm', u32(0))]),
+];
