@@ -8,6 +8,7 @@ import { assemble } from '../src/isa/asm.ts';
 import { encodeProgram } from '../src/isa/encode.ts';
 import { AddressSpace } from '../src/vm/memory.ts';
 import { Interpreter } from '../src/vm/interpreter.ts';
+import { compileProgramSync } from '../src/jit/program.ts';
 import { BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { kernelAvailable, runOnKernel } from '../tools/kernel/runner.ts';
 import { BENCH_PROGRAMS, KERNEL_PACKET_PROLOGUE, TSBPF_PACKET_PROLOGUE, type BenchProgram } from './programs.ts';
@@ -17,6 +18,8 @@ export interface BenchRow {
   readonly engine: string;
   readonly ns: number;
   readonly kernel_ns: number | null;
+  /** JIT rows: compile time (CFG, Wasm encoding, WebAssembly.Module, instantiation) per instruction. */
+  readonly compile_ns_per_insn?: number;
 }
 
 /** Time `fn` for at least `minMs`, after a warm-up; returns ns per call. */
@@ -45,6 +48,32 @@ function interpreterNs(p: BenchProgram): number {
   return timeIt(() => vm.run(args));
 }
 
+/**
+ * ns per run on the JIT in `mode`, and the compile time (instructions assembled once; the
+ * compile is timed alone, median of several, in ns per instruction).
+ */
+function jitNs(p: BenchProgram, mode: 'checked' | 'unchecked'): { ns: number; compileNsPerInsn: number } {
+  const memory = new AddressSpace();
+  const insns = assemble((p.data ? TSBPF_PACKET_PROLOGUE : '') + p.body);
+  const data = p.data ?? new Uint8Array(0);
+  const region = memory.alloc(Math.max(data.length, 1), { kind: 'packet', name: p.name });
+  region.bytes().set(data);
+  const compiles: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = process.hrtime.bigint();
+    compileProgramSync(insns, { memory, mode }).dispose();
+    compiles.push(Number(process.hrtime.bigint() - t0));
+  }
+  compiles.sort((a, b) => a - b);
+  const prog = compileProgramSync(insns, { memory, mode });
+  const args = [region.ptr, BigInt(data.length)];
+  const r0 = prog.run(args);
+  if (r0 !== p.expected) throw new Error(`${p.name}: jit (${mode}) returned ${r0}, expected ${p.expected}`);
+  const ns = timeIt(() => prog.run(args));
+  prog.dispose();
+  return { ns, compileNsPerInsn: compiles[compiles.length >> 1]! / insns.length };
+}
+
 function kernelNs(p: BenchProgram): number | null {
   if (!kernelAvailable().ok) return null;
   const insns = encodeProgram(assemble((p.data ? KERNEL_PACKET_PROLOGUE : '') + p.body));
@@ -67,13 +96,25 @@ function main(): void {
     const row: BenchRow = { bench: p.name, engine: 'interpreter', ns: Math.round(interpreterNs(p) * 10) / 10, kernel_ns: kernelFigure };
     rows.push(row);
     if (values.json) console.log(JSON.stringify(row));
+    // 'jit' is the configuration of verified programs (unchecked); 'jit-checked' that of
+    // unverified code (bounds-checked accesses, counted loops).
+    for (const [engine, mode] of [['jit', 'unchecked'], ['jit-checked', 'checked']] as const) {
+      const j = jitNs(p, mode);
+      const jitRow: BenchRow = {
+        bench: p.name, engine, ns: Math.round(j.ns * 10) / 10, kernel_ns: kernelFigure,
+        compile_ns_per_insn: Math.round(j.compileNsPerInsn),
+      };
+      rows.push(jitRow);
+      if (values.json) console.log(JSON.stringify(jitRow));
+    }
   }
   if (values.json) return;
   console.log(`${'bench'.padEnd(12)} ${'engine'.padEnd(12)} ${'ns/run'.padStart(12)} ${'kernel ns'.padStart(10)} ${'ratio'.padStart(8)}  description`);
   for (const r of rows) {
     const p = BENCH_PROGRAMS.find((b) => b.name === r.bench)!;
-    const ratio = r.kernel_ns ? `${(r.ns / r.kernel_ns).toFixed(1)}x` : '-';
-    console.log(`${r.bench.padEnd(12)} ${r.engine.padEnd(12)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}  ${p.description}`);
+    const ratio = r.kernel_ns ? `${(r.ns / r.kernel_ns).toFixed(2)}x` : '-';
+    const compile = r.compile_ns_per_insn === undefined ? '' : ` (compile ${r.compile_ns_per_insn} ns/insn)`;
+    console.log(`${r.bench.padEnd(12)} ${r.engine.padEnd(12)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}  ${p.description}${compile}`);
   }
 }
 

@@ -1,0 +1,138 @@
+/**
+ * Lowering of loads, stores, atomics and the legacy packet loads, with the interpreter's
+ * semantics (src/vm/interpreter.ts, src/vm/atomic.ts, src/vm/ld-abs.ts). Loads zero- or
+ * sign-extend into the 64-bit register; atomics are read-modify-write sequences (one JS thread
+ * runs the program, so nothing can interleave) with the exact fetch / cmpxchg results and 32-bit
+ * zero extension. Works in node / browser.
+ */
+import type { Insn } from '../isa/insn.ts';
+import {
+  BPF_ADD, BPF_AND, BPF_ATOMIC, BPF_CMPXCHG, BPF_DW, BPF_FETCH, BPF_IND, BPF_LOAD_ACQ, BPF_MEM,
+  BPF_MEMSX, BPF_OR, BPF_STORE_REL, BPF_W, BPF_XCHG, BPF_XOR, insnMode, insnSize, sizeBytes,
+} from '../isa/opcodes.ts';
+import { invalidInsn } from '../vm/alu.ts';
+import { F_LDABS, type FuncEmitter } from './emit.ts';
+import type { Op } from './wasm/opcodes.ts';
+
+const LOAD_U: Record<1 | 2 | 4 | 8, Op> = { 1: 'i64.load8_u', 2: 'i64.load16_u', 4: 'i64.load32_u', 8: 'i64.load' };
+const LOAD_S: Record<1 | 2 | 4, Op> = { 1: 'i64.load8_s', 2: 'i64.load16_s', 4: 'i64.load32_s' };
+const STORE: Record<1 | 2 | 4 | 8, Op> = { 1: 'i64.store8', 2: 'i64.store16', 4: 'i64.store32', 8: 'i64.store' };
+
+/** BPF_LDX. */
+export function lowerLdx(e: FuncEmitter, insn: Insn): void {
+  const size = sizeBytes(insnSize(insn.code));
+  const mode = insnMode(insn.code);
+  let op: Op;
+  if (mode === BPF_MEM) op = LOAD_U[size];
+  else if (mode === BPF_MEMSX && size !== 8) op = LOAD_S[size];
+  else {
+    e.trap(invalidInsn(insn, `unsupported load mode 0x${mode.toString(16)}`));
+    return;
+  }
+  const offset = e.address(insn, insn.src, insn.off, size, false);
+  e.mem(op, offset);
+  e.set(insn.dst);
+}
+
+/** BPF_ST (isStx = false) and BPF_STX. */
+export function lowerStore(e: FuncEmitter, insn: Insn, isStx: boolean): void {
+  const size = sizeBytes(insnSize(insn.code));
+  const mode = insnMode(insn.code);
+  if (mode === BPF_ATOMIC && isStx) {
+    lowerAtomic(e, insn, size);
+    return;
+  }
+  if (mode !== BPF_MEM) {
+    e.trap(invalidInsn(insn, `unsupported store mode 0x${mode.toString(16)}`));
+    return;
+  }
+  const offset = e.address(insn, insn.dst, insn.off, size, true);
+  if (isStx) e.get(insn.src);
+  else e.w.i64(BigInt(insn.imm | 0));
+  e.mem(STORE[size], offset);
+}
+
+function lowerAtomic(e: FuncEmitter, insn: Insn, size: 1 | 2 | 4 | 8): void {
+  const w = e.w;
+  const op = insn.imm;
+  if (op === BPF_LOAD_ACQ) {
+    const offset = e.address(insn, insn.src, insn.off, size, false);
+    e.mem(LOAD_U[size], offset);
+    e.set(insn.dst);
+    return;
+  }
+  if (op === BPF_STORE_REL) {
+    const offset = e.address(insn, insn.dst, insn.off, size, true);
+    e.get(insn.src);
+    e.mem(STORE[size], offset);
+    return;
+  }
+  const sz = insnSize(insn.code);
+  if (sz !== BPF_W && sz !== BPF_DW) {
+    e.trap(invalidInsn(insn, 'atomic read-modify-write needs size W or DW'));
+    return;
+  }
+  // The address is checked (for writing) before the operation is decoded, as in execAtomic.
+  const offset = e.address(insn, insn.dst, insn.off, size, true);
+  const addr = e.tmp32;
+  w.set(addr);
+  const load = LOAD_U[size];
+  const store = STORE[size];
+  const old = e.tmp64a;
+  const base = op & ~BPF_FETCH;
+  const rmw: Op | undefined = base === BPF_ADD ? 'i64.add' : base === BPF_OR ? 'i64.or'
+    : base === BPF_AND ? 'i64.and' : base === BPF_XOR ? 'i64.xor' : undefined;
+  if (rmw !== undefined) {
+    w.get(addr).get(addr);
+    e.mem(load, offset);
+    w.tee(old);
+    e.get(insn.src);
+    w.op(rmw);
+    e.mem(store, offset);
+    if ((op & BPF_FETCH) !== 0) w.get(old).set(e.reg[insn.src]!);
+    return;
+  }
+  if (op === BPF_XCHG) {
+    w.get(addr);
+    e.mem(load, offset);
+    w.set(old);
+    w.get(addr);
+    e.get(insn.src);
+    e.mem(store, offset);
+    w.get(old).set(e.reg[insn.src]!);
+    return;
+  }
+  if (op === BPF_CMPXCHG) {
+    w.get(addr);
+    e.mem(load, offset);
+    w.set(old);
+    w.get(addr);
+    e.get(insn.src);
+    w.get(old).get(old);
+    e.get(0);
+    if (size === 4) w.i64(0xffff_ffffn).op('i64.and');
+    w.op('i64.eq').op('select');
+    e.mem(store, offset);
+    w.get(old).set(e.reg[0]!);
+    return;
+  }
+  e.trap(invalidInsn(insn, `unknown atomic operation 0x${op.toString(16)}`));
+}
+
+/**
+ * BPF_LD | BPF_ABS / BPF_IND through the runtime's ldAbs (the import returns -1 when the load
+ * fails); a failed load sets R0 = 0 and returns from the current function, as the kernel's
+ * rewrite does. `ret` emits the function's return sequence with R0 on the stack.
+ */
+export function lowerLdAbs(e: FuncEmitter, insn: Insn, site: number, ret: () => void): void {
+  const w = e.w;
+  w.i32(site);
+  e.get(6);
+  if (insnMode(insn.code) === BPF_IND) e.get(insn.src);
+  else w.i64(0n);
+  w.call(F_LDABS).tee(e.reg[0]!).i64(-1n).op('i64.eq');
+  w.open('if').i64(0n).set(e.reg[0]!);
+  ret();
+  w.op('end');
+}
+
