@@ -1,7 +1,7 @@
 /**
  * The helper table of a loaded program: the runtime-independent helpers (time, randomness,
  * identity, printing, checksums) plus the ones bound to the runtime (maps, callbacks, tail calls,
- * spin locks) and those that depend on the program type (XDP buffer adjustment, redirect).
+ * spin locks, timers) and those that depend on the program type (XDP buffer adjustment, redirect).
  * A program calling anything else is refused at load, naming the helper. Works in node / browser.
  */
 import type { HelperFn } from '../vm/abi.ts';
@@ -10,28 +10,40 @@ import { BPF_CALL, BPF_HELPER_CALL, BPF_JMP, BPF_K } from '../isa/opcodes.ts';
 import { baseHelpers } from '../helpers/impl/index.ts';
 import { callbackHelpers } from '../helpers/impl/callbacks.ts';
 import { mapHelpers } from '../helpers/impl/map.ts';
+import { ringbufHelpers } from '../helpers/impl/ringbuf.ts';
 import { spinLockHelpers } from '../helpers/impl/spin-lock.ts';
+import { timerHelpers } from '../helpers/impl/timer.ts';
 import { tailCallHelper } from '../helpers/impl/tail-call.ts';
 import { redirectHelpers, xdpHelpers } from '../helpers/impl/xdp.ts';
 import {
   BPF_FUNC_for_each_map_elem, BPF_FUNC_loop, BPF_FUNC_map_delete_elem, BPF_FUNC_map_lookup_elem,
   BPF_FUNC_map_lookup_percpu_elem, BPF_FUNC_map_peek_elem, BPF_FUNC_map_pop_elem, BPF_FUNC_map_push_elem,
-  BPF_FUNC_map_update_elem, BPF_FUNC_redirect, BPF_FUNC_redirect_map, BPF_FUNC_spin_lock, BPF_FUNC_spin_unlock,
-  BPF_FUNC_tail_call, BPF_FUNC_xdp_adjust_head, BPF_FUNC_xdp_adjust_meta, BPF_FUNC_xdp_adjust_tail, helperName,
+  BPF_FUNC_map_update_elem, BPF_FUNC_redirect, BPF_FUNC_ringbuf_discard, BPF_FUNC_ringbuf_output,
+  BPF_FUNC_ringbuf_query, BPF_FUNC_ringbuf_reserve, BPF_FUNC_ringbuf_submit, BPF_FUNC_redirect_map, BPF_FUNC_spin_lock, BPF_FUNC_spin_unlock,
+  BPF_FUNC_tail_call, BPF_FUNC_timer_cancel, BPF_FUNC_timer_init, BPF_FUNC_timer_set_callback, BPF_FUNC_timer_start,
+  BPF_FUNC_xdp_adjust_head, BPF_FUNC_xdp_adjust_meta, BPF_FUNC_xdp_adjust_tail, helperName,
 } from '../uapi/helpers.ts';
 import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
 import { POISON_CALL_IMM } from '../loader/core-relo.ts';
-import { BpfError } from '../util/errors.ts';
+import { BpfError, InternalError } from '../util/errors.ts';
 import { EINVAL } from '../uapi/errno.ts';
+import type { LoadedProgram } from './program.ts';
 import type { Runtime } from './runtime.ts';
 
-/** The helpers a program of type `progType` may call in `runtime`, by id. */
-export function helperTable(runtime: Runtime, progType: number): Map<number, HelperFn> {
+/**
+ * The helpers a program of type `progType` may call in `runtime`, by id. `prog` returns the
+ * program the table belongs to (built after its engine, hence a function): bpf_timer_set_callback
+ * makes the timer hold a reference on it. Tables built without one (raw engines in benchmarks)
+ * stop a program calling bpf_timer_set_callback with an InternalError.
+ */
+export function helperTable(runtime: Runtime, progType: number, prog: () => LoadedProgram = noProgram): Map<number, HelperFn> {
   const table = baseHelpers(runtime.helperContext);
   const b = runtime.binding;
   const maps = mapHelpers(b);
   const cbs = callbackHelpers(b);
   const locks = spinLockHelpers();
+  const rb = ringbufHelpers(b);
+  const timer = timerHelpers(b, { timers: runtime.timers.timers, timerMaps: () => runtime.timers.timerMaps(), prog });
   const entries: [number, HelperFn][] = [
     [BPF_FUNC_map_lookup_elem, maps.lookup],
     [BPF_FUNC_map_update_elem, maps.update],
@@ -43,8 +55,17 @@ export function helperTable(runtime: Runtime, progType: number): Map<number, Hel
     [BPF_FUNC_loop, cbs.loop],
     [BPF_FUNC_for_each_map_elem, cbs.forEachMapElem],
     [BPF_FUNC_tail_call, tailCallHelper(b)],
+    [BPF_FUNC_ringbuf_output, rb.output],
+    [BPF_FUNC_ringbuf_reserve, rb.reserve],
+    [BPF_FUNC_ringbuf_submit, rb.submit],
+    [BPF_FUNC_ringbuf_discard, rb.discard],
+    [BPF_FUNC_ringbuf_query, rb.query],
     [BPF_FUNC_spin_lock, locks.lock],
     [BPF_FUNC_spin_unlock, locks.unlock],
+    [BPF_FUNC_timer_init, timer.init],
+    [BPF_FUNC_timer_set_callback, timer.setCallback],
+    [BPF_FUNC_timer_start, timer.start],
+    [BPF_FUNC_timer_cancel, timer.cancel],
   ];
   const redirect = redirectHelpers(b);
   if (progType === BPF_PROG_TYPE_XDP) {
@@ -61,6 +82,10 @@ export function helperTable(runtime: Runtime, progType: number): Map<number, Hel
   }
   for (const [id, fn] of entries) table.set(id, fn);
   return table;
+}
+
+function noProgram(): never {
+  throw new InternalError('bpf_timer_set_callback from a helper table built without its program');
 }
 
 /**

@@ -5,6 +5,7 @@
  * is `undefined`. Works in node / browser.
  */
 import type { BpfMap } from '../maps/map.ts';
+import { ArrayOfMapsMap, HashOfMapsMap } from '../maps/map-in-map.ts';
 import { BpfError } from '../util/errors.ts';
 import { EBADF, EINVAL, ENOENT, errnoName } from '../uapi/errno.ts';
 import type { MapRefs } from './refs.ts';
@@ -50,12 +51,17 @@ function check(map: BpfMap, op: string, r: number): void {
 export class MapHandle {
   readonly #refs: MapRefs;
   readonly #onRelease: (h: MapHandle) => void;
+  readonly #mapById: (id: number) => BpfMap | undefined;
   #released = false;
 
-  /** @internal Created by the runtime, which counts the user reference. */
-  constructor(refs: MapRefs, onRelease: (h: MapHandle) => void) {
+  /**
+   * @internal Created by the runtime, which counts the user reference. `mapById` resolves the
+   * inner map ids written into map-in-map values (they stand for the fds user space passes).
+   */
+  constructor(refs: MapRefs, onRelease: (h: MapHandle) => void, mapById: (id: number) => BpfMap | undefined = () => undefined) {
     this.#refs = refs;
     this.#onRelease = onRelease;
+    this.#mapById = mapById;
   }
 
   /** @internal The live map (for the runtime and the CLI's dump). */
@@ -97,7 +103,16 @@ export class MapHandle {
    * @throws {BpfError} EEXIST, ENOENT, E2BIG, EINVAL, EPERM as the kernel.
    */
   update(key: Uint8Array | undefined, value: Uint8Array, flags = 0): void {
-    check(this.#refs.map, 'update', this.map.update(key, value, flags));
+    const map = this.map;
+    if (map instanceof ArrayOfMapsMap || map instanceof HashOfMapsMap) {
+      // The value is an inner map's id (the kernel takes an fd): an unknown one is EBADF.
+      if (value.length !== 4) throw new BpfError(EINVAL, `map '${map.name}': value of ${value.length} bytes, expected 4 (an inner map id)`);
+      const inner = this.#mapById(new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true));
+      if (inner === undefined || inner.destroyed) throw new BpfError(EBADF, `map '${map.name}': update: no map with that id`);
+      check(map, 'update', map.updateInner(key ?? new Uint8Array(0), inner, flags));
+      return;
+    }
+    check(this.#refs.map, 'update', map.update(key, value, flags));
   }
 
   /** BPF_MAP_DELETE_ELEM. @throws {BpfError} ENOENT when absent; EINVAL for arrays. */

@@ -13,7 +13,7 @@ import { LIBBPF_PIN_BY_NAME } from '../loader/maps.ts';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../loader/spec.ts';
 import type { BpfMap } from '../maps/map.ts';
 import { ArrayMap } from '../maps/array.ts';
-import { BpfError, RunError } from '../util/errors.ts';
+import { BpfError, InternalError, RunError } from '../util/errors.ts';
 import { EINVAL, ENOENT, ESRCH } from '../uapi/errno.ts';
 import { BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_PROG_ARRAY } from '../uapi/bpf.ts';
 import { createMap } from './map-factory.ts';
@@ -134,12 +134,22 @@ export class BpfObject {
     }
     let map: BpfMap;
     try {
-      map = createMap(rt.memory, {
+      const attrs = {
         type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, flags: spec.flags, name,
         record: spec.record, nCpus: rt.nCpus, id: rt.allocMapId(), mapExtra: spec.mapExtra,
         ...(spec.numaNode !== 0 ? { numaNode: spec.numaNode } : {}),
         ...(template !== undefined ? { innerMapTemplate: template } : {}),
-      });
+      };
+      try {
+        map = createMap(rt.memory, attrs);
+      } catch (e) {
+        // libbpf (bpf_object__create_map) retries a failed creation without BTF: the map then
+        // has no special fields (a timer in a per-CPU map becomes plain bytes, and programs
+        // using it as a timer are refused by the verifier instead).
+        if (!(e instanceof BpfError) || spec.record === undefined || spec.record.fields.length === 0) throw e;
+        const { record: _dropped, ...plain } = attrs;
+        map = createMap(rt.memory, plain);
+      }
     } catch (e) {
       template?.destroy();
       throw e;
@@ -165,7 +175,11 @@ export class BpfObject {
 
   #loadPrograms(rt: Runtime, options: LoadOptions): void {
     for (const spec of this.spec.programs.values()) {
-      const table = helperTable(rt, spec.type);
+      let self: LoadedProgram | undefined;
+      const table = helperTable(rt, spec.type, () => {
+        if (self === undefined) throw new InternalError(`program ${spec.name} called a helper before it was loaded`);
+        return self;
+      });
       checkHelpers(spec.name, spec.insns, table);
       const { resolved, used } = this.#resolve(rt, spec);
       const engine = createEngine(options.engine ?? 'interpreter', spec.insns, {
@@ -180,6 +194,7 @@ export class BpfObject {
         ...(options.maxInsns !== undefined ? { maxInsns: options.maxInsns } : {}),
       });
       const prog = new LoadedProgram(rt, spec, engine, used);
+      self = prog;
       this.#programs.set(spec.name, prog.newHandle());
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Loaded programs and the handles user space holds on them. A LoadedProgram lives while anything
- * references it: handles, pins, prog array slots and (later) armed timers, all through
+ * references it: handles, pins, prog array slots and timers holding a callback, all through
  * acquire/release (it is the maps' ProgRef). When the last reference goes, its engine is freed and
  * its references on the maps it uses are dropped. Works in node / browser.
  */
@@ -75,6 +75,16 @@ export class LoadedProgram implements TailCallTarget {
     for (const m of this.usedMaps) m.release();
   }
 
+  /** A bpf_timer starts holding this program (TimerProg): bpf_prog_inc. */
+  ref(): void {
+    this.acquire();
+  }
+
+  /** A bpf_timer stops holding this program (cancel, free, another program's set_callback). */
+  unref(): void {
+    this.release();
+  }
+
   /** A new handle (reference). */
   newHandle(): ProgramHandle {
     return new ProgramHandle(this);
@@ -135,7 +145,11 @@ export class ProgramHandle {
    * RunError when the program faults.
    */
   run(options: RunOptions = {}): RunResult {
-    return testRun(this.program, options);
+    const prog = this.program;
+    const r = testRun(prog, options);
+    // Timers the run armed for "now" fire before anything else is observed (virtual clock).
+    prog.runtime.fireDueTimers();
+    return r;
   }
 
   /** Drops this handle's reference. @throws {BpfError} EBADF when already released. */

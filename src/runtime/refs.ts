@@ -18,12 +18,15 @@ export class MapRefs {
   urefs = 0;
   /** Called once when the map is freed (unregisters it). */
   private readonly onFree: (refs: MapRefs) => void;
+  /** Called after map_release_uref, each time the user references reach zero (timers are freed). */
+  private readonly onUrefsGone: ((refs: MapRefs) => void) | undefined;
   /** Objects owned with the map and freed with it (an outer map's inner template). */
   readonly owned: BpfMap[] = [];
 
-  constructor(map: BpfMap, onFree: (refs: MapRefs) => void) {
+  constructor(map: BpfMap, onFree: (refs: MapRefs) => void, onUrefsGone?: (refs: MapRefs) => void) {
     this.map = map;
     this.onFree = onFree;
+    this.onUrefsGone = onUrefsGone;
   }
 
   get freed(): boolean {
@@ -40,7 +43,10 @@ export class MapRefs {
   releaseUser(): void {
     if (this.urefs <= 0) throw new InternalError(`uref count of map '${this.map.name}' would go negative`);
     this.urefs--;
-    if (this.urefs === 0) this.map.releaseUserRefs();
+    if (this.urefs === 0) {
+      this.map.releaseUserRefs();
+      this.onUrefsGone?.(this);
+    }
     this.maybeFree();
   }
 

@@ -9,20 +9,26 @@ import { AddressSpace, type AddressSpaceOptions } from '../vm/memory.ts';
 import type { PacketView } from '../vm/ld-abs.ts';
 import type { BpfMap, MapAttrs, ProgRef } from '../maps/map.ts';
 import { VirtualClock } from '../timers/virtual-clock.ts';
-import type { HelperClock, HelperContext, TaskIdentity } from '../helpers/impl/index.ts';
+import type { Clock } from '../timers/clock.ts';
+import type { HelperContext, TaskIdentity } from '../helpers/impl/index.ts';
 import { seededRandom } from '../helpers/impl/index.ts';
 import type { RunBinding, RunState, TailCallTarget } from '../helpers/impl/run-state.ts';
 import { BpfError, InternalError } from '../util/errors.ts';
 import { EEXIST, EINVAL, ENOENT } from '../uapi/errno.ts';
+import { ArrayOfMapsMap, HashOfMapsMap } from '../maps/map-in-map.ts';
 import { createMap } from './map-factory.ts';
 import { MapHandle } from './map-handle.ts';
 import { MapRefs } from './refs.ts';
 import type { LoadedProgram, ProgramHandle } from './program.ts';
+import { RuntimeTimers } from './timer-wiring.ts';
 
 /** Options of a {@link Runtime}. */
 export interface RuntimeOptions {
-  /** Time source of the time helpers and timers (default: a new VirtualClock). Anything with `nowNs(clockId)`. */
-  readonly clock?: HelperClock;
+  /**
+   * Time source of the time helpers and of bpf_timer (default: a new VirtualClock). The runtime
+   * uses it but does not own it: close() stops the runtime's timers and leaves the clock open.
+   */
+  readonly clock?: Clock;
   /** Number of virtual CPUs (per-CPU maps hold one value each); default 2. */
   readonly nCpus?: number;
   /** The CPU runs happen on unless a run says otherwise; default 0. */
@@ -58,7 +64,9 @@ function defaultStopwatch(): () => number {
 /** The shared state of loaded objects (see the module comment). Works in node / browser. */
 export class Runtime {
   readonly memory: AddressSpace;
-  readonly clock: HelperClock;
+  readonly clock: Clock;
+  /** The bpf_timer state of this runtime. */
+  readonly timers: RuntimeTimers;
   readonly nCpus: number;
   readonly defaultCpu: number;
   readonly task: TaskIdentity;
@@ -80,6 +88,7 @@ export class Runtime {
   readonly #runs: RunState[] = [];
   #nextMapId = 1;
   #nextProgId = 1;
+  #closed = false;
 
   /** @throws {BpfError} EINVAL for a CPU count below 1 or a CPU outside it. */
   constructor(options: RuntimeOptions = {}) {
@@ -89,6 +98,7 @@ export class Runtime {
     if (!Number.isInteger(this.defaultCpu) || this.defaultCpu < 0 || this.defaultCpu >= this.nCpus) throw new BpfError(EINVAL, `cpu ${this.defaultCpu} is not one of the ${this.nCpus} CPUs`);
     this.memory = new AddressSpace(options.memory);
     this.clock = options.clock ?? new VirtualClock();
+    this.timers = new RuntimeTimers(this, this.clock);
     this.task = { ...DEFAULT_TASK, ...options.task };
     this.hz = options.hz ?? 250;
     this.stopwatch = options.stopwatch ?? defaultStopwatch();
@@ -119,6 +129,36 @@ export class Runtime {
     return this.#runs[this.#runs.length - 1]?.cpu ?? this.defaultCpu;
   }
 
+  /** True after close(). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Stops the runtime's timers: every bpf_timer is freed (its program reference dropped) and no
+   * callback runs afterwards. Maps, programs and handles are left as they are; the clock is the
+   * caller's (close it too when nothing else uses it). Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.timers.close();
+  }
+
+  /**
+   * After a program run, on the virtual clock: fire the timers due at the current instant (those
+   * started with 0 ns, or an absolute time already past). The kernel runs them from the softirq,
+   * which may even interrupt a syscall program right after its bpf_timer_start (spec B74) or wait
+   * until the run returns; tsbpf never runs a callback inside a helper and fires them as soon as
+   * the run that armed them returns, which every observer between runs (scenario steps, map
+   * reads) sees as the kernel's state. On the real clock they fire from the event loop.
+   */
+  fireDueTimers(): void {
+    if (this.#closed || this.#runs.length !== 0) return;
+    const c = this.clock;
+    if (c instanceof VirtualClock && !c.closed) c.advance(0n);
+  }
+
   /** Runs `fn` as the run `state` (helpers see its CPU, XDP buffer and redirect record). */
   withRun<T>(state: RunState, fn: () => T): T {
     this.#runs.push(state);
@@ -142,10 +182,14 @@ export class Runtime {
   /** @internal Puts a created map in the registries (no reference taken). */
   registerMap(map: BpfMap): MapRefs {
     const refs = new MapRefs(map, (r) => {
+      this.timers.detach(r.map);
       this.#mapsByPtr.delete(r.map.ptr);
       this.#mapsById.delete(r.map.id);
       this.#handles.delete(r);
-    });
+    }, (r) => this.timers.releaseMap(r.map));
+    this.timers.attach(map);
+    // An outer map letting go of an inner map may leave it unreferenced: free it then.
+    if (map instanceof ArrayOfMapsMap || map instanceof HashOfMapsMap) map.onInnerReleased = (inner) => this.mapRefsOf(inner)?.maybeFree();
     this.#mapsByPtr.set(map.ptr, refs);
     this.#mapsById.set(map.id, refs);
     return refs;
@@ -161,7 +205,7 @@ export class Runtime {
     refs.acquireUser();
     let set = this.#handles.get(refs);
     if (set === undefined) this.#handles.set(refs, (set = new Set()));
-    const h = new MapHandle(refs, (handle) => { this.#handles.get(refs)?.delete(handle); });
+    const h = new MapHandle(refs, (handle) => { this.#handles.get(refs)?.delete(handle); }, (id) => this.#mapsById.get(id)?.map);
     set.add(h);
     return h;
   }

@@ -148,6 +148,8 @@ export async function runScenario(scenario: Scenario, objectBytes: Uint8Array, o
     for (const step of scenario.steps) steps.push(await runStep(obj, runtime, step, sleep));
   } finally {
     obj.close();
+    // Nothing fires once the scenario is over (pinned maps may still hold armed timers).
+    runtime.close();
   }
   return { steps };
 }

@@ -188,13 +188,15 @@ test('B21: relative expiries that saturate never fire, yet the timer is pending'
   assert.equal(log.length, 0);
 });
 
-test('B22: absolute negative never fires; absolute past fires at once', () => {
+// The spec's B22 said an absolute negative time never fires; the 6.18 kernel fires it at once
+// (testdata/scenarios timer_b22 recording): absolute times are not saturated, only relative ones.
+test('B22: absolute negative and absolute past times fire at once', () => {
   const { timers, clock, log, now } = armed();
   assert.equal(timers.timerStart(T, 1n << 63n, ABS, 0), 0);
-  assert.equal(timers.inspect(T)?.expiresNs, KTIME_MAX);
-  clock.advance(10n ** 12n);
-  assert.equal(log.length, 0);
-  assert.equal(timers.timerCancel(T), 1);
+  assert.equal(log.length, 0); // not synchronous
+  clock.advance(0n);
+  assert.equal(log.length, 1);
+  assert.equal(timers.timerCancel(T), 0, 'already fired: not pending');
   const prog = new FakeProg('p2');
   for (const abs of [0n, now() - 1_000n * MS, now()]) {
     timers.timerSetCallback(T, prog, CB_A);

@@ -276,12 +276,15 @@ export class BpfTimers<M extends object, P extends TimerProg> {
    * The expiry on the monotonic timeline, as hrtimer_start_range_ns computes it. bpf_timer sets its
    * hrtimer up in relative mode, which moves CLOCK_REALTIME timers to the monotonic base: an ABS
    * time for a REALTIME timer is read on the MONOTONIC timeline (spec §2.3). BOOTTIME keeps its own
-   * timeline. Negative results and overflows saturate to KTIME_MAX (never fires, still pending).
+   * timeline. A relative time is added with ktime_add_safe: negative sums and overflows saturate to
+   * KTIME_MAX (never fires, still pending). An absolute time is taken as it is, with no saturation:
+   * a negative one is in the past and fires at once (confirmed on 6.18; the spec's B22 said it never
+   * fires).
    */
   #expiry(s: TimerState<M, P>, nsecs: bigint, abs: boolean): bigint {
     const monoNow = this.#clock.nowNs(CLOCK_MONOTONIC);
     const baseNow = s.clockId === CLOCK_BOOTTIME ? this.#clock.nowNs(CLOCK_BOOTTIME) : monoNow;
-    const onBase = ktimeAddSafe(abs ? nsecs : ktimeAddSafe(nsecs, baseNow), 0n);
+    const onBase = abs ? nsecs : ktimeAddSafe(nsecs, baseNow);
     if (onBase === KTIME_MAX) return KTIME_MAX;
     return onBase - (baseNow - monoNow);
   }
