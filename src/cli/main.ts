@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Command, Io } from './io.ts';
 import { conformanceCommand } from './commands/conformance.ts';
 import { conformancePluginCommand } from './commands/conformance-plugin.ts';
+import { exampleCommand } from './commands/example.ts';
 import { disasmCommand } from './commands/disasm.ts';
 import { runCommand } from './commands/run.ts';
 import { scenarioCommand } from './commands/scenario.ts';
@@ -16,6 +17,11 @@ interface CommandEntry {
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
+  example: {
+    run: exampleCommand,
+    usage: 'tsbpf example conntrack [--flows N] [--duration 60s] [--pcap FILE] [--clock virtual|real] [--json]',
+    summary: 'run a bpf_timer example (XDP connection tracking with idle-expiry timers) and report over time',
+  },
   conformance: {
     run: conformanceCommand,
     usage: 'tsbpf conformance [DIR...] [--engine interpreter] [--verbose]',

@@ -1,0 +1,46 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { memoryIo } from '../io.ts';
+import { main } from '../main.ts';
+import { parseDuration } from '../examples/driver.ts';
+
+interface Row { timeNs: number; live: number; newFlows: number; expired: number; evicted: number; pass: number; timerErrors: number }
+
+async function conntrack(args: string[]): Promise<Row[]> {
+  const io = memoryIo();
+  assert.equal(await main(['example', 'conntrack', '--json', ...args], io), 0, io.err);
+  return io.out.trim().split('\n').map((l) => JSON.parse(l) as Row);
+}
+
+describe('tsbpf example conntrack', () => {
+  it('expires every flow by its idle timer once traffic stops (virtual clock, deterministic)', async () => {
+    const rows = await conntrack(['--flows', '20', '--duration', '10s', '--idle-timeout', '2s', '--close-timeout', '1s', '--every', '1s']);
+    const last = rows[rows.length - 1]!;
+    assert.equal(last.newFlows, 20);
+    assert.equal(last.live, 0);
+    assert.equal(last.expired, 20, 'every flow ends by its timer callback');
+    assert.equal(last.evicted, 0);
+    assert.equal(last.timerErrors, 0);
+    // Flows are created while traffic runs and expire no earlier than the close timeout.
+    assert.ok(rows.some((r) => r.live > 0 && r.expired < r.newFlows));
+    assert.deepEqual(await conntrack(['--flows', '20', '--duration', '10s', '--idle-timeout', '2s', '--close-timeout', '1s', '--every', '1s']), rows, 'same seed, same report');
+  });
+
+  it('evicts from a full LRU table, and the evicted flows never fire their timers', async () => {
+    const rows = await conntrack(['--flows', '40', '--duration', '5s', '--max-flows', '8', '--idle-timeout', '1s', '--every', '1s']);
+    const last = rows[rows.length - 1]!;
+    assert.ok(last.evicted > 0);
+    assert.equal(last.live, 0);
+    assert.equal(last.expired + last.evicted, last.newFlows, 'each flow either expired or was evicted');
+  });
+
+  it('refuses unknown examples and bad options', async () => {
+    const io = memoryIo();
+    assert.equal(await main(['example', 'nope'], io), 2);
+    assert.match(io.err, /unknown example 'nope'/);
+    assert.equal(await main(['example', 'conntrack', '--clock', 'sundial'], memoryIo()), 2);
+    assert.throws(() => parseDuration('10 parsecs'), /bad duration/);
+    assert.equal(parseDuration('1.5s'), 1_500_000_000n);
+    assert.equal(parseDuration('250us'), 250_000n);
+  });
+});
