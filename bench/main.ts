@@ -12,6 +12,8 @@ import { compileProgramSync } from '../src/jit/program.ts';
 import { BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { kernelAvailable, runOnKernel } from '../tools/kernel/runner.ts';
 import { BENCH_PROGRAMS, KERNEL_PACKET_PROLOGUE, TSBPF_PACKET_PROLOGUE, type BenchProgram } from './programs.ts';
+import { timeIt } from './timing.ts';
+import { MAP_BENCHES, mapBenchRows } from './map-programs.ts';
 
 export interface BenchRow {
   readonly bench: string;
@@ -22,18 +24,6 @@ export interface BenchRow {
   readonly compile_ns_per_insn?: number;
 }
 
-/** Time `fn` for at least `minMs`, after a warm-up; returns ns per call. */
-function timeIt(fn: () => void, minMs = 300): number {
-  for (let i = 0; i < 3; i++) fn();
-  let iters = 1;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < iters; i++) fn();
-    const ns = Number(process.hrtime.bigint() - t0);
-    if (ns >= minMs * 1e6) return ns / iters;
-    iters = Math.max(iters * 2, Math.ceil((iters * minMs * 1e6) / Math.max(ns, 1)));
-  }
-}
 
 function interpreterNs(p: BenchProgram): number {
   const memory = new AddressSpace();
@@ -108,13 +98,18 @@ function main(): void {
       if (values.json) console.log(JSON.stringify(jitRow));
     }
   }
+  for (const r of mapBenchRows()) {
+    if (values.filter !== undefined && !r.bench.includes(values.filter)) continue;
+    rows.push(r);
+    if (values.json) console.log(JSON.stringify(r));
+  }
   if (values.json) return;
   console.log(`${'bench'.padEnd(12)} ${'engine'.padEnd(12)} ${'ns/run'.padStart(12)} ${'kernel ns'.padStart(10)} ${'ratio'.padStart(8)}  description`);
   for (const r of rows) {
-    const p = BENCH_PROGRAMS.find((b) => b.name === r.bench)!;
+    const description = [...BENCH_PROGRAMS, ...MAP_BENCHES].find((b) => b.name === r.bench)?.description ?? '';
     const ratio = r.kernel_ns ? `${(r.ns / r.kernel_ns).toFixed(2)}x` : '-';
     const compile = r.compile_ns_per_insn === undefined ? '' : ` (compile ${r.compile_ns_per_insn} ns/insn)`;
-    console.log(`${r.bench.padEnd(12)} ${r.engine.padEnd(12)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}  ${p.description}${compile}`);
+    console.log(`${r.bench.padEnd(12)} ${r.engine.padEnd(12)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}  ${description}${compile}`);
   }
 }
 

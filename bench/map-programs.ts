@@ -14,6 +14,7 @@ import { Runtime } from '../src/runtime/runtime.ts';
 import { helperTable } from '../src/runtime/helpers.ts';
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { kernelAvailable, runOnKernel, type KernelMapSpec } from '../tools/kernel/runner.ts';
+import { timeIt } from './timing.ts';
 
 /** A map benchmark: one map (map 0), a body that loops over it. */
 export interface MapBench {
@@ -84,17 +85,6 @@ export function mapInsns(body: string): Insn[] {
   return assemble(body).map((i) => (i.code === 0x18 ? { ...i, src: BPF_PSEUDO_MAP_FD, imm64: 0n } : i));
 }
 
-function timeIt(fn: () => void, minMs = 300): number {
-  for (let i = 0; i < 3; i++) fn();
-  let iters = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < iters; i++) fn();
-    const ms = performance.now() - t0;
-    if (ms >= minMs) return (ms * 1e6) / iters;
-    iters = Math.max(iters * 2, Math.ceil((iters * minMs) / Math.max(ms, 0.001)));
-  }
-}
 
 /** ns per run on tsbpf's interpreter. */
 export function tsbpfMapNs(b: MapBench): number {
