@@ -11,7 +11,7 @@ import { E2BIG, EEXIST, EINVAL, ENOENT } from '../uapi/errno.ts';
 import { BPF_EXIST, BPF_F_LOCK, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_NOEXIST } from '../uapi/bpf.ts';
 import type { Region, AddressSpace } from '../vm/memory.ts';
 import type { MapAttrs } from './map.ts';
-import { BpfMap, offToPtr, ptrToOff, roundUp8 } from './map.ts';
+import { BpfMap, offToPtr, ptrToOff, roundUp8, nextArrayIndex } from './map.ts';
 
 /** An array map; value pointers stay valid for the life of the map. */
 export class ArrayMap extends BpfMap {
@@ -97,13 +97,7 @@ export class ArrayMap extends BpfMap {
 
   /** array_map_get_next_key: index order; a missing or out-of-range key restarts at 0. */
   protected sysGetNextKey(hasKey: boolean, out: Uint8Array): number {
-    const index = hasKey ? this.indexAt(this.scratchKeyOff) : this.maxEntries;
-    let next: number;
-    if (index >= this.maxEntries) next = 0;
-    else if (index === this.maxEntries - 1) return -ENOENT;
-    else next = index + 1;
-    new DataView(out.buffer, out.byteOffset, 4).setUint32(0, next, true);
-    return 0;
+    return nextArrayIndex(hasKey ? this.indexAt(this.scratchKeyOff) : undefined, this.maxEntries, out);
   }
 
   protected override batchSupported(): { lookup: boolean; update: boolean; delete: boolean; lookupAndDelete: boolean } {

@@ -19,7 +19,7 @@ import {
 import type { AddressSpace, Region } from '../vm/memory.ts';
 import { HashMap } from './hash.ts';
 import type { MapAttrs } from './map.ts';
-import { BpfMap, ptrToOff } from './map.ts';
+import { BpfMap, ptrToOff, nextArrayIndex } from './map.ts';
 
 /** The inner-map metadata the outer map keeps (bpf_map_meta_alloc copies these from the template). */
 export interface InnerMapMeta {
@@ -153,13 +153,7 @@ export class ArrayOfMapsMap extends BpfMap {
     return this.deleteAt(this.space.dataView().getUint32(this.scratchKeyOff, true));
   }
   protected sysGetNextKey(hasKey: boolean, out: Uint8Array): number {
-    const index = hasKey ? this.space.dataView().getUint32(this.scratchKeyOff, true) : this.maxEntries;
-    let next: number;
-    if (index >= this.maxEntries) next = 0;
-    else if (index === this.maxEntries - 1) return -ENOENT;
-    else next = index + 1;
-    new DataView(out.buffer, out.byteOffset, 4).setUint32(0, next, true);
-    return 0;
+    return nextArrayIndex(hasKey ? this.space.dataView().getUint32(this.scratchKeyOff, true) : undefined, this.maxEntries, out);
   }
 
   protected freeStorage(): void {

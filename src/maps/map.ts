@@ -15,7 +15,7 @@ import { EMPTY_RECORD } from '../btf/special-fields.ts';
 import { BpfError } from '../util/errors.ts';
 import type { AddressSpace, Region } from '../vm/memory.ts';
 import { ADDR_BASE } from '../vm/memory.ts';
-import { EINVAL, EPERM, ENOTSUPP } from '../uapi/errno.ts';
+import { EINVAL, ENOENT, EPERM, ENOTSUPP } from '../uapi/errno.ts';
 import {
   BPF_F_LOCK, BPF_F_RDONLY, BPF_F_WRONLY, BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_PERCPU_HASH,
@@ -81,6 +81,20 @@ export interface BatchOptions {
 
 /** Size of the read-only descriptor region whose pointer is the map's `struct bpf_map *`. */
 export const MAP_DESCRIPTOR_BYTES = 32;
+
+/**
+ * get_next_key for maps keyed by a u32 index (array_map_get_next_key): a missing or out-of-range
+ * key restarts at 0, the last index ends the walk with -ENOENT, otherwise the next index. Writes
+ * the key into `out`; returns 0 or -ENOENT.
+ */
+export function nextArrayIndex(index: number | undefined, maxEntries: number, out: Uint8Array): number {
+  let next: number;
+  if (index === undefined || index >= maxEntries) next = 0;
+  else if (index === maxEntries - 1) return -ENOENT;
+  else next = index + 1;
+  new DataView(out.buffer, out.byteOffset, 4).setUint32(0, next, true);
+  return 0;
+}
 
 export function roundUp8(n: number): number {
   return (n + 7) & ~7;

@@ -11,7 +11,7 @@ import { E2BIG, EBADF, EINVAL, ENOENT, EPERM } from '../uapi/errno.ts';
 import { BPF_ANY } from '../uapi/bpf.ts';
 import type { AddressSpace, Region } from '../vm/memory.ts';
 import type { MapAttrs, ProgRef } from './map.ts';
-import { BpfMap, ptrToOff } from './map.ts';
+import { BpfMap, ptrToOff, nextArrayIndex } from './map.ts';
 
 /** A program array. */
 export class ProgArrayMap extends BpfMap {
@@ -91,13 +91,7 @@ export class ProgArrayMap extends BpfMap {
     return this.deleteAt(this.space.dataView().getUint32(this.scratchKeyOff, true));
   }
   protected sysGetNextKey(hasKey: boolean, out: Uint8Array): number {
-    const index = hasKey ? this.space.dataView().getUint32(this.scratchKeyOff, true) : this.maxEntries;
-    let next: number;
-    if (index >= this.maxEntries) next = 0;
-    else if (index === this.maxEntries - 1) return -ENOENT;
-    else next = index + 1;
-    new DataView(out.buffer, out.byteOffset, 4).setUint32(0, next, true);
-    return 0;
+    return nextArrayIndex(hasKey ? this.space.dataView().getUint32(this.scratchKeyOff, true) : undefined, this.maxEntries, out);
   }
 
   /** prog_array_map_clear on the last user reference. */
