@@ -19,8 +19,8 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   example: {
     run: exampleCommand,
-    usage: 'tsbpf example conntrack [--flows N] [--duration 60s] [--pcap FILE] [--clock virtual|real] [--json]',
-    summary: 'run a bpf_timer example (XDP connection tracking with idle-expiry timers) and report over time',
+    usage: 'tsbpf example conntrack|sampler [--duration D] [--clock virtual|real] [--json] ... (tsbpf example --help)',
+    summary: 'run a bpf_timer example: conntrack (flows expired by idle timers), sampler (periodic timer into a ring buffer)',
   },
   conformance: {
     run: conformanceCommand,

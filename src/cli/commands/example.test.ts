@@ -44,3 +44,27 @@ describe('tsbpf example conntrack', () => {
     assert.equal(parseDuration('250us'), 250_000n);
   });
 });
+
+interface Sample { seq: number; timeNs: number; deltaNs: number; packets: number; packetsPerSec: number }
+
+describe('tsbpf example sampler', () => {
+  it('samples the counters on a fixed grid into the ring buffer (virtual clock: exact)', async () => {
+    const io = memoryIo();
+    assert.equal(await main(['example', 'sampler', '--json', '--duration', '1s', '--interval', '100ms', '--rate', '1000'], io), 0, io.err);
+    const samples = io.out.trim().split('\n').map((l) => JSON.parse(l) as Sample);
+    assert.equal(samples.length, 10);
+    samples.forEach((s, i) => {
+      assert.equal(s.seq, i);
+      assert.equal(s.timeNs, (i + 1) * 100_000_000, 'the absolute grid: no drift');
+      assert.equal(s.deltaNs, 100_000_000);
+      assert.equal(s.packetsPerSec, 1000);
+      assert.equal(s.packets, (i + 1) * 100);
+    });
+  });
+
+  it('refuses bad flags with the usage', async () => {
+    const io = memoryIo();
+    assert.equal(await main(['example', 'sampler', '--flows', '3'], io), 2);
+    assert.match(io.err, /usage: tsbpf example/);
+  });
+});

@@ -2,6 +2,7 @@
  * `tsbpf example NAME [options]`: the timer examples of examples/ run on tsbpf, on the virtual
  * clock by default (fast, deterministic) or the real clock (`--clock real`).
  *   conntrack  XDP connection tracking: an LRU hash of flows, each with an idle-expiry timer.
+ *   sampler    a self-re-arming timer sampling packet counters into a ring buffer.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,71 +10,92 @@ import type { Command } from '../io.ts';
 import { isBpfError } from '../../util/errors.ts';
 import { parseDuration, type ClockKind } from '../examples/driver.ts';
 import { runConntrack } from '../examples/conntrack.ts';
+import { runSampler } from '../examples/sampler.ts';
 
-const USAGE = `usage: tsbpf example conntrack [--flows N] [--duration 60s] [--seed N] [--pcap FILE]
+const USAGE = `usage: tsbpf example conntrack [--flows 200] [--duration 60s] [--seed 1] [--pcap FILE]
                          [--idle-timeout 30s] [--close-timeout 5s] [--budget N] [--max-flows 4096]
-                         [--every 1s] [--clock virtual|real] [--json]
+                         [--every 5s] [--clock virtual|real] [--json]
+       tsbpf example sampler [--duration 2s] [--interval 100ms] [--rate 2000] [--clock virtual|real] [--json]
 `;
 
+/** Flags each example accepts (with defaults); --clock and --json are common. */
+const FLAGS: Record<string, Record<string, string>> = {
+  conntrack: {
+    flows: '200', duration: '60s', seed: '1', 'idle-timeout': '30s', 'close-timeout': '5s', budget: '0',
+    'max-flows': '4096', every: '5s',
+  },
+  sampler: { duration: '2s', interval: '100ms', rate: '2000' },
+};
+
+/** A command-line mistake: exit 2 with the usage. */
+class UsageError extends Error {}
+
+function int(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${what} must be a whole number, got '${text}'`);
+  return Number(text);
+}
+
 export const exampleCommand: Command = async (argv, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        flows: { type: 'string', default: '200' },
-        duration: { type: 'string', default: '60s' },
-        seed: { type: 'string', default: '1' },
-        pcap: { type: 'string' },
-        'idle-timeout': { type: 'string', default: '30s' },
-        'close-timeout': { type: 'string', default: '5s' },
-        budget: { type: 'string', default: '0' },
-        'max-flows': { type: 'string', default: '4096' },
-        every: { type: 'string', default: '5s' },
-        clock: { type: 'string', default: 'virtual' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    io.stderr(`tsbpf example: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const [name] = parsed.positionals;
-  const v = parsed.values;
-  if (name !== 'conntrack') {
+  const [name] = argv;
+  const defaults = name === undefined ? undefined : FLAGS[name];
+  if (defaults === undefined) {
     io.stderr(`tsbpf example: ${name === undefined ? 'which example?' : `unknown example '${name}'`}\n${USAGE}`);
     return 2;
   }
-  if (v.clock !== 'virtual' && v.clock !== 'real') {
-    io.stderr(`tsbpf example: --clock must be virtual or real\n`);
-    return 2;
-  }
-  const int = (text: string, what: string): number => {
-    if (!/^\d+$/.test(text)) throw new Error(`--${what} must be a whole number, got '${text}'`);
-    return Number(text);
-  };
   try {
+    const options: Record<string, { type: 'string' | 'boolean' }> = { clock: { type: 'string' }, json: { type: 'boolean' } };
+    for (const flag of Object.keys(defaults)) options[flag] = { type: 'string' };
+    if (name === 'conntrack') options.pcap = { type: 'string' };
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv.slice(1), options, strict: true });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const given = parsed.values as Record<string, string | boolean | undefined>;
+    const v = (flag: string): string => (given[flag] as string | undefined) ?? defaults[flag]!;
+    const clock = (given.clock as string | undefined) ?? 'virtual';
+    if (clock !== 'virtual' && clock !== 'real') throw new UsageError('--clock must be virtual or real');
+    const json = given.json === true;
+    const out = (text: string) => io.stdout(text);
+    const duration = (flag: string) => {
+      try {
+        return parseDuration(v(flag));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    };
+    if (name === 'sampler') {
+      await runSampler({ durationNs: duration('duration'), intervalNs: duration('interval'), ratePps: int(v('rate'), 'rate'), clock: clock as ClockKind, json }, out);
+      return 0;
+    }
+    const pcap = given.pcap as string | undefined;
     await runConntrack(
       {
-        flows: int(v.flows, 'flows'),
-        durationNs: parseDuration(v.duration),
-        seed: int(v.seed, 'seed'),
-        ...(v.pcap !== undefined ? { pcap: readFileSync(v.pcap) } : {}),
-        idleTimeoutNs: parseDuration(v['idle-timeout']),
-        closeTimeoutNs: parseDuration(v['close-timeout']),
-        budget: BigInt(int(v.budget, 'budget')),
-        maxFlows: int(v['max-flows'], 'max-flows'),
-        everyNs: parseDuration(v.every),
-        clock: v.clock as ClockKind,
-        json: v.json,
+        flows: int(v('flows'), 'flows'),
+        durationNs: duration('duration'),
+        seed: int(v('seed'), 'seed'),
+        ...(pcap !== undefined ? { pcap: readFileSync(pcap) } : {}),
+        idleTimeoutNs: duration('idle-timeout'),
+        closeTimeoutNs: duration('close-timeout'),
+        budget: BigInt(int(v('budget'), 'budget')),
+        maxFlows: int(v('max-flows'), 'max-flows'),
+        everyNs: duration('every'),
+        clock: clock as ClockKind,
+        json,
       },
-      (text) => io.stdout(text),
+      out,
     );
     return 0;
   } catch (e) {
-    if (!isBpfError(e) && !(e instanceof Error && /^--|ENOENT|EACCES/.test(e.message))) throw e;
-    io.stderr(`tsbpf example: ${(e as Error).message}\n`);
-    return isBpfError(e) ? 1 : 2;
+    if (e instanceof UsageError) {
+      io.stderr(`tsbpf example: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (isBpfError(e) || (e instanceof Error && 'code' in e && e.code === 'ENOENT')) {
+      io.stderr(`tsbpf example: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
   }
 };
