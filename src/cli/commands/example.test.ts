@@ -68,3 +68,23 @@ describe('tsbpf example sampler', () => {
     assert.match(io.err, /usage: tsbpf example/);
   });
 });
+
+interface Probe { timeNs: number; probes: number; healthy: number; flipsUp: number; flipsDown: number; up: boolean[]; picks: number[] }
+
+describe('tsbpf example healthcheck', () => {
+  it('flips a silent backend DOWN after dead-after, back UP when heartbeats return, and stops picking it', async () => {
+    const io = memoryIo();
+    assert.equal(await main(['example', 'healthcheck', '--json', '--duration', '16s', '--outage', '2:5s-12s'], io), 0, io.err);
+    const rows = io.out.trim().split('\n').map((l) => JSON.parse(l) as Probe);
+    const at = (s: number) => rows.find((r) => r.timeNs === s * 1e9)!;
+    assert.deepEqual(at(7).up, [true, true, true], 'last heartbeat at 4.5 s: still fresh at 7 s');
+    assert.deepEqual(at(8).up, [true, false, true], 'older than 3 s at the 8 s probe');
+    assert.deepEqual(at(12).up, [true, false, true]);
+    assert.deepEqual(at(13).up, [true, true, true], 'heartbeats resumed at 12 s');
+    assert.equal(at(12).picks[1], at(8).picks[1], 'no packet goes to a DOWN backend');
+    const last = rows[rows.length - 1]!;
+    assert.equal(last.flipsDown, 1);
+    assert.equal(last.flipsUp, 4, 'three at the first probe, one on return');
+    assert.equal(last.probes, 15);
+  });
+});

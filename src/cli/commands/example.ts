@@ -2,6 +2,7 @@
  * `tsbpf example NAME [options]`: the timer examples of examples/ run on tsbpf, on the virtual
  * clock by default (fast, deterministic) or the real clock (`--clock real`).
  *   conntrack  XDP connection tracking: an LRU hash of flows, each with an idle-expiry timer.
+ *   healthcheck  a periodic probe timer flipping backends UP/DOWN from their heartbeats.
  *   sampler    a self-re-arming timer sampling packet counters into a ring buffer.
  */
 import { readFileSync } from 'node:fs';
@@ -11,10 +12,13 @@ import { isBpfError } from '../../util/errors.ts';
 import { parseDuration, type ClockKind } from '../examples/driver.ts';
 import { runConntrack } from '../examples/conntrack.ts';
 import { runSampler } from '../examples/sampler.ts';
+import { runHealthcheck } from '../examples/healthcheck.ts';
 
 const USAGE = `usage: tsbpf example conntrack [--flows 200] [--duration 60s] [--seed 1] [--pcap FILE]
                          [--idle-timeout 30s] [--close-timeout 5s] [--budget N] [--max-flows 4096]
                          [--every 5s] [--clock virtual|real] [--json]
+       tsbpf example healthcheck [--backends 3] [--duration 20s] [--probe 1s] [--dead-after 3s]
+                         [--heartbeat 500ms] [--outage 2:5s-12s] [--client-rate 20] [--clock virtual|real] [--json]
        tsbpf example sampler [--duration 2s] [--interval 100ms] [--rate 2000] [--clock virtual|real] [--json]
 `;
 
@@ -25,6 +29,9 @@ const FLAGS: Record<string, Record<string, string>> = {
     'max-flows': '4096', every: '5s',
   },
   sampler: { duration: '2s', interval: '100ms', rate: '2000' },
+  healthcheck: {
+    backends: '3', duration: '20s', probe: '1s', 'dead-after': '3s', heartbeat: '500ms', outage: '2:5s-12s', 'client-rate': '20',
+  },
 };
 
 /** A command-line mistake: exit 2 with the usage. */
@@ -33,6 +40,14 @@ class UsageError extends Error {}
 function int(text: string, what: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`--${what} must be a whole number, got '${text}'`);
   return Number(text);
+}
+
+function parseDurationOr(text: string): bigint {
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export const exampleCommand: Command = async (argv, io) => {
@@ -58,15 +73,20 @@ export const exampleCommand: Command = async (argv, io) => {
     if (clock !== 'virtual' && clock !== 'real') throw new UsageError('--clock must be virtual or real');
     const json = given.json === true;
     const out = (text: string) => io.stdout(text);
-    const duration = (flag: string) => {
-      try {
-        return parseDuration(v(flag));
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-    };
+    const duration = (flag: string) => parseDurationOr(v(flag));
     if (name === 'sampler') {
       await runSampler({ durationNs: duration('duration'), intervalNs: duration('interval'), ratePps: int(v('rate'), 'rate'), clock: clock as ClockKind, json }, out);
+      return 0;
+    }
+    if (name === 'healthcheck') {
+      const m = /^(\d+):([^-]+)-(.+)$/.exec(v('outage'));
+      if (m === null) throw new UsageError(`--outage must be BACKEND:FROM-TO (e.g. 2:5s-12s), got '${v('outage')}'`);
+      const outage = { backend: int(m[1]!, 'outage') - 1, fromNs: parseDurationOr(m[2]!), toNs: parseDurationOr(m[3]!) };
+      await runHealthcheck({
+        backends: int(v('backends'), 'backends'), durationNs: duration('duration'), probeNs: duration('probe'),
+        deadAfterNs: duration('dead-after'), heartbeatNs: duration('heartbeat'), outage,
+        clientPps: int(v('client-rate'), 'client-rate'), clock: clock as ClockKind, json,
+      }, out);
       return 0;
     }
     const pcap = given.pcap as string | undefined;
