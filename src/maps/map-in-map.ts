@@ -10,6 +10,7 @@
  * runtime frees an inner map once nothing holds it (`onInnerReleased`).
  * Works in node / browser.
  */
+import { FdArrayMap } from './fd-array.ts';
 import { recordsEqual } from '../btf/special-fields.ts';
 import { E2BIG, EBADF, EINVAL, ENOENT, EPERM } from '../uapi/errno.ts';
 import {
@@ -19,7 +20,7 @@ import {
 import type { AddressSpace, Region } from '../vm/memory.ts';
 import { HashMap } from './hash.ts';
 import type { MapAttrs } from './map.ts';
-import { BpfMap, ptrToOff, nextArrayIndex } from './map.ts';
+import { BpfMap, ptrToOff } from './map.ts';
 
 /** The inner-map metadata the outer map keeps (bpf_map_meta_alloc copies these from the template). */
 export interface InnerMapMeta {
@@ -81,7 +82,7 @@ class InnerRefs {
 }
 
 /** An array of maps. */
-export class ArrayOfMapsMap extends BpfMap {
+export class ArrayOfMapsMap extends FdArrayMap {
   readonly meta: InnerMapMeta;
   readonly slots: Region;
   private readonly refs = new InnerRefs();
@@ -113,7 +114,7 @@ export class ArrayOfMapsMap extends BpfMap {
     return this.deleteAt(this.space.dataView().getUint32(ptrToOff(keyPtr), true));
   }
 
-  private deleteAt(index: number): number {
+  protected deleteAt(index: number): number {
     if (index >= this.maxEntries) return -E2BIG;
     const old = this.slotPtr(index);
     if (old === 0n) return -ENOENT;
@@ -141,19 +142,9 @@ export class ArrayOfMapsMap extends BpfMap {
   }
 
   protected sysLookup(): Uint8Array | number {
-    const index = this.space.dataView().getUint32(this.scratchKeyOff, true);
+    const index = this.scratchIndex();
     const m = this.innerAt(index);
     return m === undefined ? -ENOENT : idBytes(m);
-  }
-  /** Raw value bytes would be a file descriptor, which has no meaning here: use updateInner. */
-  protected sysUpdate(): number {
-    return -EBADF;
-  }
-  protected sysDelete(): number {
-    return this.deleteAt(this.space.dataView().getUint32(this.scratchKeyOff, true));
-  }
-  protected sysGetNextKey(hasKey: boolean, out: Uint8Array): number {
-    return nextArrayIndex(hasKey ? this.space.dataView().getUint32(this.scratchKeyOff, true) : undefined, this.maxEntries, out);
   }
 
   protected freeStorage(): void {

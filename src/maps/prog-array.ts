@@ -7,14 +7,15 @@
  * When the last user reference goes, every slot is cleared (prog_array_map_clear).
  * Works in node / browser.
  */
-import { E2BIG, EBADF, EINVAL, ENOENT, EPERM } from '../uapi/errno.ts';
+import { FdArrayMap } from './fd-array.ts';
+import { E2BIG, EINVAL, ENOENT, EPERM } from '../uapi/errno.ts';
 import { BPF_ANY } from '../uapi/bpf.ts';
 import type { AddressSpace, Region } from '../vm/memory.ts';
 import type { MapAttrs, ProgRef } from './map.ts';
-import { BpfMap, ptrToOff, nextArrayIndex } from './map.ts';
+import { ptrToOff } from './map.ts';
 
 /** A program array. */
-export class ProgArrayMap extends BpfMap {
+export class ProgArrayMap extends FdArrayMap {
   readonly slots: Region;
   private readonly progs: (ProgRef | undefined)[];
   /** The program type every entry must have, once fixed. */
@@ -60,7 +61,7 @@ export class ProgArrayMap extends BpfMap {
     return 0;
   }
 
-  private deleteAt(index: number): number {
+  protected deleteAt(index: number): number {
     if (index >= this.maxEntries) return -E2BIG;
     if (this.progs[index] === undefined) return -ENOENT;
     this.setSlot(index, undefined);
@@ -76,22 +77,12 @@ export class ProgArrayMap extends BpfMap {
   }
 
   protected sysLookup(): Uint8Array | number {
-    const index = this.space.dataView().getUint32(this.scratchKeyOff, true);
+    const index = this.scratchIndex();
     const p = index < this.maxEntries ? this.progs[index] : undefined;
     if (p === undefined) return -ENOENT;
     const out = new Uint8Array(4);
     new DataView(out.buffer).setUint32(0, p.id, true);
     return out;
-  }
-  /** Raw bytes would be a program fd, meaningless here: use updateProg. */
-  protected sysUpdate(): number {
-    return -EBADF;
-  }
-  protected sysDelete(): number {
-    return this.deleteAt(this.space.dataView().getUint32(this.scratchKeyOff, true));
-  }
-  protected sysGetNextKey(hasKey: boolean, out: Uint8Array): number {
-    return nextArrayIndex(hasKey ? this.space.dataView().getUint32(this.scratchKeyOff, true) : undefined, this.maxEntries, out);
   }
 
   /** prog_array_map_clear on the last user reference. */
