@@ -1,0 +1,177 @@
+/**
+ * ALU instructions: check_alu_op(), adjust_reg_min_max_vals() and adjust_ptr_min_max_vals(),
+ * kernel/bpf/verifier.c (v6.18). Scalar range arithmetic is in alu-scalar.ts.
+ */
+import {
+  BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_DIV, BPF_END, BPF_LSH, BPF_MOD, BPF_MOV, BPF_NEG, BPF_OR,
+  BPF_RSH, BPF_SUB, BPF_X, BPF_XOR, insnClass, insnOp, insnSrcBit, type Insn,
+} from '../isa/index.ts';
+import { EACCES, EINVAL } from '../uapi/errno.ts';
+import { adjustScalarMinMaxVals } from './alu-scalar.ts';
+import { coerceRegToSizeSx, regBoundsSync, zext32To64 } from './bounds.ts';
+import type { Env } from './env.ts';
+import * as msg from './messages.ts';
+import {
+  RegState, S64_MAX, S64_MIN, U64_MAX, isPointer, isPktPointer, markReg32Unbounded, markRegConst, markRegUnknown,
+  regTypeStr,
+} from './reg.ts';
+import { tnumAdd, tnumIsConst, tnumSub } from './tnum.ts';
+
+/** bpf_alu_string[]: the operator as the kernel prints it. */
+const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
+const aluStr = (op: number): string => ALU_STR[op >> 4] ?? '?';
+
+const BPF_MAX_VAR_OFF = 1n << 29n;
+
+function checkRegSaneOffset(env: Env, r: RegState, typeStr: string): void {
+  const known = tnumIsConst(r.varOff);
+  const val = BigInt.asIntN(64, r.varOff.value);
+  if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) env.reject(EACCES, msg.mathBetweenPtrAndConst(typeStr, val));
+  if (r.off >= 1 << 29 || r.off <= -(1 << 29)) env.reject(EACCES, msg.ptrOffsetNotAllowed(typeStr, r.off));
+  if (r.smin === S64_MIN) env.reject(EACCES, msg.mathUnboundedMin(typeStr));
+  if (r.smin >= BPF_MAX_VAR_OFF || r.smin <= -BPF_MAX_VAR_OFF) env.reject(EACCES, msg.valueMakesPtrOob(r.smin, typeStr));
+}
+
+const fitsS32 = (x: number): boolean => x >= -0x8000_0000 && x <= 0x7fff_ffff;
+
+/** pointer (+|-) scalar: the result keeps the pointer's type with a new offset. */
+function adjustPtrMinMaxVals(env: Env, insn: Insn, dst: RegState, ptr: RegState, offReg: RegState): void {
+  const op = insnOp(insn.code);
+  const known = tnumIsConst(offReg.varOff);
+  const smin = offReg.smin, smax = offReg.smax, umin = offReg.umin, umax = offReg.umax;
+  const typeStr = regTypeStr(ptr);
+  if ((known && (smin !== smax || umin !== umax)) || smin > smax || umin > umax) {
+    markRegUnknown(dst);
+    return;
+  }
+  if (insnClass(insn.code) !== BPF_ALU64) {
+    if (op === BPF_SUB) { markRegUnknown(dst); return; }
+    env.reject(EACCES, msg.ptrArith32(insn.dst));
+  }
+  if (ptr.maybeNull) env.reject(EACCES, msg.ptrArithNullCheck(insn.dst, typeStr));
+  switch (ptr.type) {
+    case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem': break;
+    case 'map_ptr':
+      if (known && smin === 0n && op === BPF_ADD) break;
+      env.reject(EACCES, msg.ptrArithProhibited(insn.dst, typeStr));
+      break;
+    default: env.reject(EACCES, msg.ptrArithProhibited(insn.dst, typeStr));
+  }
+  const p = ptr.clone();
+  dst.copyFrom(p);
+  checkRegSaneOffset(env, offReg, typeStr);
+  checkRegSaneOffset(env, p, typeStr);
+  markReg32Unbounded(dst);
+  switch (op) {
+    case BPF_ADD: {
+      const sum = p.off + Number(BigInt.asIntN(64, smin));
+      if (known && fitsS32(sum)) { dst.off = sum; break; }
+      const a = p.smin + smin, b = p.smax + smax;
+      if (a < S64_MIN || b > S64_MAX) { dst.smin = S64_MIN; dst.smax = S64_MAX; } else { dst.smin = a; dst.smax = b; }
+      const c = p.umin + umin, d = p.umax + umax;
+      if (c > U64_MAX || d > U64_MAX) { dst.umin = 0n; dst.umax = U64_MAX; } else { dst.umin = c; dst.umax = d; }
+      dst.varOff = tnumAdd(p.varOff, offReg.varOff);
+      if (isPktPointer(p)) { dst.id = env.newId(); dst.range = 0; }
+      break;
+    }
+    case BPF_SUB: {
+      if (dst === offReg) env.reject(EACCES, msg.subtractPtrFromScalar(insn.dst));
+      if (p.type === 'fp') env.reject(EACCES, msg.subtractFromFp(insn.dst));
+      const diff = p.off - Number(BigInt.asIntN(64, smin));
+      if (known && fitsS32(diff)) { dst.off = diff; break; }
+      const a = p.smin - smax, b = p.smax - smin;
+      if (a < S64_MIN || b > S64_MAX) { dst.smin = S64_MIN; dst.smax = S64_MAX; } else { dst.smin = a; dst.smax = b; }
+      if (p.umin < umax) { dst.umin = 0n; dst.umax = U64_MAX; } else { dst.umin = p.umin - umax; dst.umax = p.umax - umin; }
+      dst.varOff = tnumSub(p.varOff, offReg.varOff);
+      if (isPktPointer(p)) { dst.id = env.newId(); if (smin < 0n) dst.range = 0; }
+      break;
+    }
+    case BPF_AND: case BPF_OR: case BPF_XOR: env.reject(EACCES, msg.ptrBitwise(insn.dst, aluStr(op)));
+      break;
+    default: env.reject(EACCES, msg.ptrArithOperator(insn.dst, aluStr(op)));
+  }
+  checkRegSaneOffset(env, dst, typeStr);
+  regBoundsSync(dst);
+}
+
+/** A scalar register holding an instruction's immediate (sign-extended to 64 bits). */
+function immReg(imm: number): RegState {
+  const r = new RegState();
+  markRegConst(r, BigInt(imm));
+  return r;
+}
+
+function adjustRegMinMaxVals(env: Env, insn: Insn): void {
+  const op = insnOp(insn.code);
+  const alu32 = insnClass(insn.code) !== BPF_ALU64;
+  const dst = env.reg(insn.dst);
+  const src = insnSrcBit(insn.code) === BPF_X ? env.reg(insn.src) : immReg(insn.imm);
+  if (isPointer(dst) && isPointer(src)) {
+    if (op === BPF_SUB) { markRegUnknown(dst); return; }
+    env.reject(EACCES, msg.ptrOpPtr(insn.dst, aluStr(op)));
+  }
+  if (isPointer(dst)) return adjustPtrMinMaxVals(env, insn, dst, dst, src);
+  if (isPointer(src)) return adjustPtrMinMaxVals(env, insn, dst, src, dst);
+  dst.id = 0;
+  adjustScalarMinMaxVals(op, dst, src, alu32);
+}
+
+/** check_alu_op(). */
+export function checkAluOp(env: Env, insn: Insn): void {
+  const op = insnOp(insn.code);
+  const alu64 = insnClass(insn.code) === BPF_ALU64;
+  const isX = insnSrcBit(insn.code) === BPF_X;
+  if (op === BPF_END || op === BPF_NEG) {
+    const r = env.srcReg(insn.dst);
+    if (isPointer(r)) env.reject(EACCES, msg.ptrArithOperator(insn.dst, aluStr(op)));
+    env.dstReg(insn.dst);
+    if (op === BPF_NEG) {
+      const negated = r.clone();
+      markRegConst(r, 0n);
+      adjustScalarMinMaxVals(BPF_SUB, r, negated, !alu64);
+      return;
+    }
+    // Byte swaps: nothing is known but the width of the result.
+    markRegUnknown(r);
+    if (insn.imm < 64) r.umax = (1n << BigInt(insn.imm)) - 1n;
+    regBoundsSync(r);
+    return;
+  }
+  if (op === BPF_MOV) {
+    if (isX) env.srcReg(insn.src);
+    const dst = env.dstReg(insn.dst);
+    if (!isX) {
+      markRegConst(dst, alu64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0));
+      return;
+    }
+    const src = env.reg(insn.src);
+    if (alu64) {
+      if (insn.off === 0) {
+        if (src.type === 'scalar' && src.id === 0 && !tnumIsConst(src.varOff)) src.id = env.newId();
+        dst.copyFrom(src);
+        return;
+      }
+      if (isPointer(src)) env.reject(EACCES, msg.partialPointerCopy(insn.src));
+      dst.copyFrom(src);
+      dst.id = 0;
+      coerceRegToSizeSx(dst, insn.off / 8);
+      return;
+    }
+    if (isPointer(src)) { markRegUnknown(dst); zext32To64(dst); regBoundsSync(dst); return; }
+    dst.copyFrom(src);
+    dst.id = 0;
+    if (insn.off !== 0) coerceRegToSizeSx(dst, insn.off / 8);
+    zext32To64(dst);
+    regBoundsSync(dst);
+    return;
+  }
+  if (isX) env.srcReg(insn.src);
+  env.srcReg(insn.dst);
+  if ((op === BPF_MOD || op === BPF_DIV) && !isX && insn.imm === 0) env.reject(EINVAL, msg.divByZero());
+  if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && !isX) {
+    const bits = alu64 ? 64 : 32;
+    if (insn.imm < 0 || insn.imm >= bits) env.reject(EINVAL, msg.invalidShift(insn.imm));
+  }
+  env.dstReg(insn.dst);
+  adjustRegMinMaxVals(env, insn);
+}

@@ -1,0 +1,264 @@
+/**
+ * Conditional jumps: is_branch_taken() prunes branches the ranges decide, reg_set_min_max()
+ * narrows both registers on each side, null checks propagate through register ids
+ * (mark_ptr_or_null_regs) and comparisons against data_end give packet pointers their range
+ * (try_match_pkt_pointers / find_good_pkt_pointers). kernel/bpf/verifier.c (v6.18).
+ */
+import {
+  BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT,
+  BPF_X, insnClass, insnOp, insnSrcBit, type Insn,
+} from '../isa/index.ts';
+import { regBoundsSync } from './bounds.ts';
+import type { Env } from './env.ts';
+import { RegState, isPointer, markRegConst, regIsNull } from './reg.ts';
+import type { VerifierState } from './state.ts';
+import {
+  tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg,
+} from './tnum.ts';
+
+const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+/** The operation that holds on the fall-through side (rev_opcode); JSET becomes "no bit set". */
+const JSET_FALSE = -1;
+function revOpcode(op: number): number {
+  switch (op) {
+    case BPF_JEQ: return BPF_JNE;
+    case BPF_JNE: return BPF_JEQ;
+    case BPF_JSET: return JSET_FALSE;
+    case BPF_JGT: return BPF_JLE;
+    case BPF_JGE: return BPF_JLT;
+    case BPF_JLT: return BPF_JGE;
+    case BPF_JLE: return BPF_JGT;
+    case BPF_JSGT: return BPF_JSLE;
+    case BPF_JSGE: return BPF_JSLT;
+    case BPF_JSLT: return BPF_JSGE;
+    default: return BPF_JSGT;
+  }
+}
+
+/** Swapped-operand form (a > b ⇔ b < a). */
+function flipOpcode(op: number): number {
+  switch (op) {
+    case BPF_JGT: return BPF_JLT;
+    case BPF_JGE: return BPF_JLE;
+    case BPF_JLT: return BPF_JGT;
+    case BPF_JLE: return BPF_JGE;
+    case BPF_JSGT: return BPF_JSLT;
+    case BPF_JSGE: return BPF_JSLE;
+    case BPF_JSLT: return BPF_JSGT;
+    case BPF_JSLE: return BPF_JSGE;
+    default: return op;
+  }
+}
+
+interface View { umin: bigint; umax: bigint; smin: bigint; smax: bigint; value: bigint; mask: bigint }
+function view(r: RegState, jmp32: boolean): View {
+  if (!jmp32) return { umin: r.umin, umax: r.umax, smin: r.smin, smax: r.smax, value: r.varOff.value, mask: r.varOff.mask };
+  const t = tnumSubreg(r.varOff);
+  return { umin: r.u32min, umax: r.u32max, smin: r.s32min, smax: r.s32max, value: t.value, mask: t.mask };
+}
+
+/** is_scalar_branch_taken(): 1 taken, 0 not taken, -1 unknown. */
+function scalarBranchTaken(a: View, b: View, op: number): number {
+  const aConst = a.mask === 0n, bConst = b.mask === 0n;
+  switch (op) {
+    case BPF_JEQ: case BPF_JNE: {
+      let eq = -1;
+      if (aConst && bConst) eq = a.value === b.value ? 1 : 0;
+      else if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) eq = 0;
+      else if (((a.value ^ b.value) & ~(a.mask | b.mask)) !== 0n) eq = 0;
+      if (eq < 0) return -1;
+      return op === BPF_JEQ ? eq : 1 - eq;
+    }
+    case BPF_JSET:
+      if (!bConst) return -1;
+      if ((a.value & b.value) !== 0n) return 1;
+      if (((a.value | a.mask) & b.value) === 0n) return 0;
+      return -1;
+    case JSET_FALSE: {
+      const r = scalarBranchTaken(a, b, BPF_JSET);
+      return r < 0 ? -1 : 1 - r;
+    }
+    case BPF_JGT: return a.umin > b.umax ? 1 : a.umax <= b.umin ? 0 : -1;
+    case BPF_JSGT: return a.smin > b.smax ? 1 : a.smax <= b.smin ? 0 : -1;
+    case BPF_JLT: return a.umax < b.umin ? 1 : a.umin >= b.umax ? 0 : -1;
+    case BPF_JSLT: return a.smax < b.smin ? 1 : a.smin >= b.smax ? 0 : -1;
+    case BPF_JGE: return a.umin >= b.umax ? 1 : a.umax < b.umin ? 0 : -1;
+    case BPF_JSGE: return a.smin >= b.smax ? 1 : a.smax < b.smin ? 0 : -1;
+    case BPF_JLE: return a.umax <= b.umin ? 1 : a.umin > b.umax ? 0 : -1;
+    case BPF_JSLE: return a.smax <= b.smin ? 1 : a.smin > b.smax ? 0 : -1;
+    default: return -1;
+  }
+}
+
+/** is_branch_taken(). */
+export function isBranchTaken(a: RegState, b: RegState, op: number, jmp32: boolean): number {
+  if (isPointer(a) && regIsNull(b) && !a.maybeNull && !jmp32) {
+    if (op === BPF_JEQ) return 0;
+    if (op === BPF_JNE) return 1;
+  }
+  if (isPointer(b) && regIsNull(a) && !b.maybeNull && !jmp32) {
+    if (op === BPF_JEQ) return 0;
+    if (op === BPF_JNE) return 1;
+  }
+  if (a.type !== 'scalar' || b.type !== 'scalar') return -1;
+  return scalarBranchTaken(view(a, jmp32), view(b, jmp32), op);
+}
+
+/** regs_refine_cond_op(): what `a op b` being true says about a and b. */
+function refine(a: RegState, b: RegState, op: number, jmp32: boolean): void {
+  if (op === BPF_JGT || op === BPF_JGE || op === BPF_JSGT || op === BPF_JSGE) return refine(b, a, flipOpcode(op), jmp32);
+  switch (op) {
+    case BPF_JEQ:
+      if (jmp32) {
+        a.u32min = b.u32min = max(a.u32min, b.u32min); a.u32max = b.u32max = min(a.u32max, b.u32max);
+        a.s32min = b.s32min = max(a.s32min, b.s32min); a.s32max = b.s32max = min(a.s32max, b.s32max);
+        const t = tnumIntersect(tnumSubreg(a.varOff), tnumSubreg(b.varOff));
+        a.varOff = tnumWithSubreg(a.varOff, t); b.varOff = tnumWithSubreg(b.varOff, t);
+      } else {
+        a.umin = b.umin = max(a.umin, b.umin); a.umax = b.umax = min(a.umax, b.umax);
+        a.smin = b.smin = max(a.smin, b.smin); a.smax = b.smax = min(a.smax, b.smax);
+        a.varOff = b.varOff = tnumIntersect(a.varOff, b.varOff);
+      }
+      break;
+    case BPF_JNE: {
+      let [x, k] = [a, b];
+      if (!(jmp32 ? tnumIsConst(tnumSubreg(k.varOff)) : tnumIsConst(k.varOff))) [x, k] = [b, a];
+      if (!(jmp32 ? tnumIsConst(tnumSubreg(k.varOff)) : tnumIsConst(k.varOff))) break;
+      if (jmp32) {
+        const v = tnumSubreg(k.varOff).value, sv = BigInt.asIntN(32, v);
+        if (x.u32min === v) x.u32min++; else if (x.u32max === v) x.u32max--;
+        if (x.s32min === sv) x.s32min++; else if (x.s32max === sv) x.s32max--;
+      } else {
+        const v = k.varOff.value, sv = BigInt.asIntN(64, v);
+        if (x.umin === v) x.umin++; else if (x.umax === v) x.umax--;
+        if (x.smin === sv) x.smin++; else if (x.smax === sv) x.smax--;
+      }
+      break;
+    }
+    case BPF_JSET: case JSET_FALSE: {
+      if (!(jmp32 ? tnumIsConst(tnumSubreg(b.varOff)) : tnumIsConst(b.varOff))) break;
+      const v = jmp32 ? tnumSubreg(b.varOff).value : b.varOff.value;
+      if (op === BPF_JSET) {
+        if ((v & (v - 1n)) === 0n) a.varOff = tnumOr(a.varOff, tnumConst(v));
+      } else {
+        a.varOff = tnumAnd(a.varOff, tnumConst(BigInt.asUintN(64, ~v)));
+      }
+      break;
+    }
+    case BPF_JLE:
+      if (jmp32) { a.u32max = min(a.u32max, b.u32max); b.u32min = max(b.u32min, a.u32min); }
+      else { a.umax = min(a.umax, b.umax); b.umin = max(b.umin, a.umin); }
+      break;
+    case BPF_JLT:
+      if (jmp32) { a.u32max = min(a.u32max, b.u32max - 1n); b.u32min = max(b.u32min, a.u32min + 1n); }
+      else { a.umax = min(a.umax, b.umax - 1n); b.umin = max(b.umin, a.umin + 1n); }
+      break;
+    case BPF_JSLE:
+      if (jmp32) { a.s32max = min(a.s32max, b.s32max); b.s32min = max(b.s32min, a.s32min); }
+      else { a.smax = min(a.smax, b.smax); b.smin = max(b.smin, a.smin); }
+      break;
+    case BPF_JSLT:
+      if (jmp32) { a.s32max = min(a.s32max, b.s32max - 1n); b.s32min = max(b.s32min, a.s32min + 1n); }
+      else { a.smax = min(a.smax, b.smax - 1n); b.smin = max(b.smin, a.smin + 1n); }
+      break;
+    default: break;
+  }
+}
+
+/** sync_linked_regs(): registers sharing a scalar id take the refined value. */
+function syncLinked(state: VerifierState, reg: RegState): void {
+  if (reg.type !== 'scalar' || reg.id === 0) return;
+  for (const r of state.allRegs()) if (r !== reg && r.type === 'scalar' && r.id === reg.id) r.copyFrom(reg);
+}
+
+/** reg_set_min_max() on one side of the branch; false when that side cannot happen. */
+function regSetMinMax(state: VerifierState, a: RegState, b: RegState, op: number, jmp32: boolean): boolean {
+  if (a.type !== 'scalar' || b.type !== 'scalar') return true;
+  refine(a, b, op, jmp32);
+  regBoundsSync(a);
+  regBoundsSync(b);
+  if (a.smin > a.smax || a.umin > a.umax || a.s32min > a.s32max || a.u32min > a.u32max) return false;
+  if (b.smin > b.smax || b.umin > b.umax || b.s32min > b.s32max || b.u32min > b.u32max) return false;
+  syncLinked(state, a);
+  syncLinked(state, b);
+  return true;
+}
+
+/** mark_ptr_or_null_regs(): after `if (p == 0)`, every register with p's id is NULL or not. */
+function markPtrOrNull(state: VerifierState, id: number, isNull: boolean): void {
+  let refObj = 0;
+  for (const r of state.allRegs()) {
+    if (r.id !== id || !r.maybeNull) continue;
+    if (isNull) {
+      refObj = r.refObjId || refObj;
+      markRegConst(r, 0n);
+    } else {
+      r.maybeNull = false;
+      if (!(r.type === 'map_value' && (r.map?.record?.spinLockOff ?? -1) >= 0)) r.id = 0;
+    }
+  }
+  if (isNull && refObj) state.refs = state.refs.filter((x) => x.id !== refObj);
+}
+
+const MAX_PACKET_OFF = 0xffff;
+
+/** find_good_pkt_pointers(): every packet pointer with dst's id may access [0, off). */
+function findGoodPktPointers(state: VerifierState, dst: RegState, rightOpen: boolean): void {
+  if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
+  if (dst.umax > BigInt(MAX_PACKET_OFF) || dst.umax + BigInt(dst.off) > BigInt(MAX_PACKET_OFF)) return;
+  const range = rightOpen ? dst.off - 1 : dst.off;
+  const { type, id } = dst;
+  for (const r of state.allRegs()) if (r.type === type && r.id === id) r.range = Math.max(r.range, range);
+}
+
+const isInitPkt = (r: RegState, type: 'pkt'): boolean =>
+  r.type === type && r.off === 0 && tnumIsConst(r.varOff) && r.varOff.value === 0n;
+
+/** try_match_pkt_pointers(): `this` is the fall-through state, `other` the taken one. */
+function matchPktPointers(op: number, d: number, s: number, thisSt: VerifierState, other: VerifierState): void {
+  const dr = thisSt.cur.reg(d), sr = thisSt.cur.reg(s);
+  const dataEnd = (x: RegState, y: RegState): boolean => (x.type === 'pkt' && y.type === 'pkt_end') || (x.type === 'pkt_meta' && isInitPkt(y, 'pkt'));
+  const fwd = dataEnd(dr, sr), rev = dataEnd(sr, dr);
+  if (!fwd && !rev) return;
+  const good = (st: VerifierState, reg: number, rightOpen: boolean): void => findGoodPktPointers(st, st.cur.reg(reg), rightOpen);
+  switch (op) {
+    case BPF_JGT: if (fwd) good(thisSt, d, false); else good(other, s, true); break;
+    case BPF_JLT: if (fwd) good(other, d, true); else good(thisSt, s, false); break;
+    case BPF_JGE: if (fwd) good(thisSt, d, true); else good(other, s, false); break;
+    case BPF_JLE: if (fwd) good(other, d, false); else good(thisSt, s, true); break;
+    default: break;
+  }
+}
+
+/**
+ * check_cond_jmp_op(): returns which successors are feasible. The env's current state becomes
+ * the fall-through state; the returned `taken` state (when feasible) is the jump's.
+ */
+export function checkCondJmpOp(env: Env, insn: Insn): { fallthrough: boolean; taken: VerifierState | undefined } {
+  const op = insnOp(insn.code);
+  const jmp32 = insnClass(insn.code) === BPF_JMP32;
+  const isX = insnSrcBit(insn.code) === BPF_X;
+  if (isX) env.srcReg(insn.src);
+  env.srcReg(insn.dst);
+  const dst = env.reg(insn.dst);
+  const src = isX ? env.reg(insn.src) : (() => { const k = new RegState(); markRegConst(k, BigInt(insn.imm)); return k; })();
+  const verdict = isBranchTaken(dst, src, op, jmp32);
+  if (verdict === 1) return { fallthrough: false, taken: env.state };
+  if (verdict === 0) return { fallthrough: true, taken: undefined };
+  const taken = env.state.clone();
+  const tDst = taken.cur.reg(insn.dst);
+  const tSrc = isX ? taken.cur.reg(insn.src) : src.clone();
+  const fSrc = isX ? src : src.clone();
+  const takenOk = regSetMinMax(taken, tDst, tSrc, op, jmp32);
+  const fallOk = regSetMinMax(env.state, dst, fSrc, revOpcode(op), jmp32);
+  // Null checks: `if (p == 0)` / `if (p != 0)` against a pointer that may be NULL.
+  if (!jmp32 && (op === BPF_JEQ || op === BPF_JNE) && dst.maybeNull && dst.id && regIsNull(src)) {
+    markPtrOrNull(taken, dst.id, op === BPF_JEQ);
+    markPtrOrNull(env.state, dst.id, op !== BPF_JEQ);
+  } else if (!jmp32 && isX) {
+    matchPktPointers(op, insn.dst, insn.src, env.state, taken);
+  }
+  return { fallthrough: fallOk, taken: takenOk ? taken : undefined };
+}

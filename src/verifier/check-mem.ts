@@ -1,0 +1,257 @@
+/**
+ * Loads, stores and helper memory arguments: check_mem_access(), check_mem_region_access(),
+ * check_stack_{read,write}_fixed_off(), check_packet_access(), check_ctx_access() and
+ * check_helper_mem_access(), kernel/bpf/verifier.c (v6.18), with the privileged (root) rules:
+ * uninitialised stack may be read, pointers may be stored anywhere.
+ */
+import { EACCES } from '../uapi/errno.ts';
+import { BPF_F_RDONLY_PROG } from '../uapi/bpf.ts';
+import { coerceRegToSize, coerceRegToSizeSx } from './bounds.ts';
+import { ctxAccess, mayWritePacket } from './ctx-access.ts';
+import type { Env } from './env.ts';
+import * as msg from './messages.ts';
+import { RegState, markRegConst, markRegPointer, markRegUnknown, regTypeStr } from './reg.ts';
+import { STACK_MISC, STACK_SPILL, STACK_ZERO, type FuncState, type SlotType } from './state.ts';
+import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum.ts';
+
+const BPF_MAX_VAR_OFF = 1n << 29n;
+export type AccessType = 'read' | 'write';
+
+/** __check_mem_access(): one bound of an access against the region size. */
+function checkMemBound(env: Env, regno: number, reg: RegState, off: bigint, size: number, memSize: number, zeroOk: boolean): boolean {
+  const sizeOk = size > 0 || (size === 0 && zeroOk);
+  if (off >= 0n && sizeOk && off + BigInt(size) <= BigInt(memSize)) return true;
+  let m: string;
+  switch (reg.type) {
+    case 'map_key': m = msg.invalidMapKeyAccess(memSize, off, size); break;
+    case 'map_value': m = msg.invalidMapValueAccess(memSize, off, size); break;
+    case 'pkt': case 'pkt_meta': case 'pkt_end': m = msg.invalidPacketAccess(off, size, regno, reg.id, memSize); break;
+    default: m = msg.invalidMemoryAccess(memSize, off, size);
+  }
+  env.log.print(m);
+  return false;
+}
+
+/** check_mem_region_access(): the access at every offset the register may hold stays inside. */
+export function checkMemRegionAccess(env: Env, regno: number, reg: RegState, off: number, size: number, memSize: number, zeroOk: boolean): void {
+  const o = BigInt(off);
+  if (reg.smin < 0n && (reg.smin + o < -(1n << 31n) || reg.smin + o < 0n)) env.reject(EACCES, msg.minValueNegative(regno));
+  if (!checkMemBound(env, regno, reg, reg.smin + o, size, memSize, zeroOk)) env.reject(EACCES, msg.minValueOutside(regno));
+  if (reg.umax >= BPF_MAX_VAR_OFF) env.reject(EACCES, msg.unboundedMemAccess(regno));
+  if (!checkMemBound(env, regno, reg, reg.umax + o, size, memSize, zeroOk)) env.reject(EACCES, msg.maxValueOutside(regno));
+}
+
+function checkMapAccess(env: Env, regno: number, reg: RegState, off: number, size: number, zeroOk: boolean): void {
+  const map = reg.map;
+  if (!map) return env.reject(EACCES, msg.invalidMapPtrValue());
+  checkMemRegionAccess(env, regno, reg, off, size, map.valueSize, zeroOk);
+  // Special fields (bpf_spin_lock, bpf_timer) cannot be touched by loads and stores.
+  for (const f of map.record?.fields ?? []) {
+    if (f.kind !== 'spin_lock' && f.kind !== 'timer') continue;
+    const lo = BigInt(off) + reg.smin, hi = BigInt(off) + reg.umax + BigInt(size);
+    if (lo < BigInt(f.offset + f.size) && hi > BigInt(f.offset)) {
+      env.reject(EACCES, msg.specialFieldAccess(f.kind === 'timer' ? 'bpf_timer' : 'bpf_spin_lock'));
+    }
+  }
+}
+
+function checkPacketAccess(env: Env, regno: number, reg: RegState, off: number, size: number, zeroOk: boolean): void {
+  if (reg.smin < 0n) env.reject(EACCES, msg.minValueNegative(regno));
+  const o = BigInt(off);
+  if (!checkMemBound(env, regno, reg, reg.smin + o, size, reg.range, zeroOk) ||
+    reg.umax >= BPF_MAX_VAR_OFF || !checkMemBound(env, regno, reg, reg.umax + o, size, reg.range, zeroOk)) {
+    env.reject(EACCES, msg.offsetOutsidePacket(regno));
+  }
+}
+
+/** The frame a stack pointer points into. */
+function stackFrame(env: Env, reg: RegState): FuncState {
+  return env.state.frames[reg.frameno] as FuncState;
+}
+
+/** check_stack_access_within_bounds(): [min_off, max_off) inside the 512-byte frame. */
+function stackBounds(env: Env, regno: number, reg: RegState, off: number, size: number, t: AccessType, helper: boolean): [number, number] {
+  const extra = helper ? ' indirect access to' : t === 'read' ? ' read from' : ' write to';
+  let minOff: number, maxOff: number;
+  if (tnumIsConst(reg.varOff)) {
+    minOff = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+    maxOff = minOff + size;
+  } else {
+    if (reg.smax >= BPF_MAX_VAR_OFF || reg.smin <= -BPF_MAX_VAR_OFF) env.reject(EACCES, msg.unboundedVarStack(extra, regno));
+    minOff = Number(reg.smin) + off;
+    maxOff = Number(reg.smax) + off + size;
+  }
+  if (minOff < -512 || minOff > -1 || maxOff > 0 || size < 0) {
+    if (tnumIsConst(reg.varOff)) env.reject(EACCES, msg.invalidStackAccess(extra, regno, minOff, size));
+    env.reject(EACCES, msg.invalidVarStackAccess(extra, regno, tnumStr(reg.varOff), off, size));
+  }
+  env.touchStack(-minOff);
+  return [minOff, maxOff];
+}
+
+function markSlots(env: Env, f: FuncState, minOff: number, maxOff: number, type: SlotType): void {
+  for (let o = minOff; o < maxOff; o++) {
+    const slot = -o - 1;
+    const s = f.slot(Math.floor(slot / 8));
+    if (s.isSpilled()) { for (let i = 0; i < 8; i++) if (s.slotType[i] === STACK_SPILL) s.slotType[i] = STACK_MISC; }
+    s.spilled.type = 'not_init';
+    s.slotType[slot % 8] = type;
+    env.scratch.slots.add(Math.floor(slot / 8));
+  }
+}
+
+/** check_stack_write_fixed_off(). `value` undefined for BPF_ST (then `imm` is the stored constant). */
+function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, value: RegState | undefined, imm: number): void {
+  const slot = -off - 1;
+  const spi = Math.floor(slot / 8);
+  const s = f.slot(spi);
+  env.scratch.slots.add(spi);
+  const save = (reg: RegState): void => {
+    s.spilled.copyFrom(reg);
+    for (let i = 8; i > 8 - size; i--) s.slotType[i - 1] = STACK_SPILL;
+    for (let i = 8 - size; i > 0; i--) if (s.slotType[i - 1] !== STACK_ZERO) s.slotType[i - 1] = STACK_MISC;
+  };
+  if (value && off % 8 === 0 && value.type === 'scalar') {
+    const copy = value.clone();
+    if (size < 8 && copy.umax >= 1n << BigInt(size * 8)) copy.id = 0;
+    save(copy);
+  } else if (!value && off % 8 === 0) {
+    const fake = new RegState();
+    markRegConst(fake, BigInt(imm));
+    save(fake);
+  } else if (value && value.type !== 'scalar') {
+    if (size !== 8) env.reject(EACCES, msg.invalidSpillSize());
+    if (f !== env.state.cur && value.type === 'fp') env.reject(EACCES, msg.spillFpIntoCaller());
+    save(value.clone());
+  } else {
+    const zero = value ? value.type === 'scalar' && tnumIsConst(value.varOff) && value.varOff.value === 0n : imm === 0;
+    markSlots(env, f, off, off + size, zero ? STACK_ZERO : STACK_MISC);
+  }
+}
+
+/** check_stack_read_fixed_off(), root rules (uninitialised bytes read as unknown). */
+function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: RegState | undefined): void {
+  const slot = -off - 1;
+  const spi = Math.floor(slot / 8);
+  env.scratch.slots.add(spi);
+  const s = f.peekSlot(spi);
+  if (!dst) return;
+  if (!s) { markRegUnknown(dst); return; }
+  if (s.isSpilled()) {
+    let spillSize = 1;
+    for (let i = 7; i > 0 && s.slotType[i - 1] === STACK_SPILL; i--) spillSize++;
+    if (size === 8 && spillSize === 8) { dst.copyFrom(s.spilled); return; }
+    if (s.spilled.type !== 'scalar') env.reject(EACCES, msg.invalidFillSize());
+    // A narrow fill of the low bytes of a spilled scalar keeps its value (little endian).
+    if (size <= spillSize && (off % 8 === 0 || off % 8 === -8) && off === -(spi * 8 + 8)) {
+      dst.copyFrom(s.spilled);
+      if (size < 8 && dst.umax >= 1n << BigInt(size * 8)) dst.id = 0;
+      return;
+    }
+  }
+  let zeros = 0;
+  for (let i = 0; i < size; i++) if (s.slotType[(slot - i) % 8] === STACK_ZERO) zeros++;
+  if (zeros === size) markRegConst(dst, 0n);
+  else markRegUnknown(dst);
+}
+
+/** check_mem_access(). `valueRegno` is the loaded/stored register (-1 when none). */
+export function checkMemAccess(env: Env, regno: number, off: number, size: number, t: AccessType, valueRegno: number, opts: { imm?: number; signExtend?: boolean } = {}): void {
+  const reg = env.reg(regno);
+  const dst = t === 'read' && valueRegno >= 0 ? env.reg(valueRegno) : undefined;
+  const value = t === 'write' && valueRegno >= 0 ? env.reg(valueRegno).clone() : undefined;
+  // Stack accesses must be aligned (the spill tracking relies on it).
+  if (reg.type === 'fp' && size > 1) {
+    const at = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
+    if (!tnumIsAligned(at, size)) env.reject(EACCES, msg.misalignedAccess('stack ', tnumStr(reg.varOff), reg.off, off, size));
+  }
+  const total = off + reg.off;
+  switch (reg.maybeNull ? 'null' : reg.type) {
+    case 'map_key':
+      if (t === 'write') env.reject(EACCES, msg.writeToMapKey(regno));
+      checkMemRegionAccess(env, regno, reg, total, size, reg.map?.keySize ?? 0, false);
+      if (dst) markRegUnknown(dst);
+      break;
+    case 'map_value': {
+      const map = reg.map;
+      if (t === 'write' && map && (map.flags & BPF_F_RDONLY_PROG) !== 0) {
+        env.reject(EACCES, msg.writeIntoMapForbidden(map.valueSize, BigInt(total), size));
+      }
+      checkMapAccess(env, regno, reg, total, size, false);
+      if (dst) markRegUnknown(dst);
+      break;
+    }
+    case 'mem':
+      if (t === 'write' && reg.rdonly) env.reject(EACCES, msg.cannotWriteInto(regno, regTypeStr(reg)));
+      checkMemRegionAccess(env, regno, reg, total, size, reg.range, false);
+      if (dst) markRegUnknown(dst);
+      break;
+    case 'ctx': {
+      if (reg.off !== 0) env.reject(EACCES, msg.modifiedCtxPtr(regno, reg.off));
+      if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) env.reject(EACCES, msg.variableCtxAccess('ctx', tnumStr(reg.varOff)));
+      const access = ctxAccess(env.prog.progType, off, size, t === 'write', env.prog.ctxSizeHint);
+      if (!access) env.reject(EACCES, msg.invalidCtxAccess(off, size));
+      env.facts.set(env.insnIdx, { kind: 'ctx', off, size, write: t === 'write' });
+      if (dst) {
+        if (access.regType === 'scalar') markRegUnknown(dst);
+        else { markRegPointer(dst, access.regType); dst.id = 0; }
+      }
+      break;
+    }
+    case 'fp': {
+      const [minOff, maxOff] = stackBounds(env, regno, reg, off, size, t, false);
+      const f = stackFrame(env, reg);
+      if (tnumIsConst(reg.varOff)) {
+        if (t === 'write') stackWriteFixed(env, f, minOff, size, value, opts.imm ?? 0);
+        else stackReadFixed(env, f, minOff, size, dst);
+      } else if (t === 'write') {
+        markSlots(env, f, minOff, maxOff, STACK_MISC);
+      } else if (dst) {
+        markRegUnknown(dst);
+      }
+      break;
+    }
+    case 'pkt': case 'pkt_meta':
+      if (t === 'write' && !mayWritePacket(env.prog.progType)) env.reject(EACCES, msg.cannotWritePacket());
+      checkPacketAccess(env, regno, reg, total, size, false);
+      if (dst) markRegUnknown(dst);
+      break;
+    default:
+      env.reject(EACCES, msg.invalidMemAccess(regno, regTypeStr(reg)));
+  }
+  if (dst && dst.type === 'scalar' && size < 8) {
+    if (opts.signExtend) coerceRegToSizeSx(dst, size);
+    else coerceRegToSize(dst, size);
+  }
+}
+
+/** check_helper_mem_access(): a helper reads or writes `size` bytes (umax of the size register) at reg. */
+export function checkHelperMemAccess(env: Env, regno: number, size: number, t: AccessType, zeroOk: boolean): void {
+  const reg = env.reg(regno);
+  switch (reg.type) {
+    case 'pkt': case 'pkt_meta': return checkPacketAccess(env, regno, reg, reg.off, size, zeroOk);
+    case 'map_key':
+      if (t === 'write') env.reject(EACCES, msg.cannotWriteInto(regno, regTypeStr(reg)));
+      return checkMemRegionAccess(env, regno, reg, reg.off, size, reg.map?.keySize ?? 0, false);
+    case 'map_value': {
+      const map = reg.map;
+      if (t === 'write' && map && (map.flags & BPF_F_RDONLY_PROG) !== 0) {
+        env.reject(EACCES, msg.writeIntoMapForbidden(map.valueSize, BigInt(reg.off), size));
+      }
+      return checkMapAccess(env, regno, reg, reg.off, size, zeroOk);
+    }
+    case 'mem':
+      if (reg.rdonly && t === 'write') env.reject(EACCES, msg.cannotWriteInto(regno, regTypeStr(reg)));
+      return checkMemRegionAccess(env, regno, reg, reg.off, size, reg.range, zeroOk);
+    case 'fp': {
+      if (size === 0 && zeroOk) return;
+      const [minOff, maxOff] = stackBounds(env, regno, reg, reg.off, size, t, true);
+      // The helper may write anything: spilled registers there become unknown bytes.
+      if (t === 'write') markSlots(env, stackFrame(env, reg), minOff, maxOff, STACK_MISC);
+      return;
+    }
+    default:
+      if (zeroOk && size === 0 && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) return;
+      env.reject(EACCES, msg.regTypeExpected(regno, regTypeStr(reg), ['fp']));
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The verifier's messages, in the kernel's words (kernel/bpf/verifier.c, v6.18): users grep for
+ * them, and tests match them as the selftests' __msg() does. Every message the verifier prints is
+ * built here.
+ */
+
+// check_cfg / program shape
+export const jumpOutOfRange = (from: number, to: number): string => `jump out of range from insn ${from} to ${to}`;
+export const unreachableInsn = (i: number): string => `unreachable insn ${i}`;
+export const lastInsnNotExit = (): string => 'last insn is not an exit or jmp';
+export const backEdge = (from: number, to: number): string => `back-edge from insn ${from} to ${to}`;
+export const infiniteLoop = (i: number): string => `infinite loop detected at insn ${i}`;
+export const funcOutOfRange = (off: number): string => `function offset ${off} is out of range`;
+export const invalidLdImm64 = (): string => 'invalid bpf_ld_imm64 insn';
+export const unknownOpcode = (code: number): string => `unknown opcode ${code.toString(16).padStart(2, '0')}`;
+export const tooManySubprogs = (): string => 'too many subprograms';
+export const recursiveCall = (from: number, to: number): string => `recursive call from insn ${from} to ${to}`;
+export const callStackTooDeep = (depth: number): string => `the call stack of ${depth} frames is too deep`;
+export const combinedStackTooLarge = (frames: number, size: number): string =>
+  `combined stack size of ${frames} calls is ${size}. Too large`;
+export const tooLarge = (n: number): string => `BPF program is too large. Processed ${n} insn`;
+export const fdNotMap = (imm: number): string => `fd ${imm} is not pointing to valid bpf_map`;
+export const reservedFields = (): string => 'BPF_ALU uses reserved fields';
+
+// registers
+export const regNotReadOk = (r: number): string => `R${r} !read_ok`;
+export const frameReadOnly = (r: number): string => `frame pointer is read only`;
+export const invalidRegNo = (r: number): string => `R${r} is invalid`;
+
+// ALU
+export const divByZero = (): string => 'div by zero';
+export const invalidShift = (n: number): string => `invalid shift ${n}`;
+export const partialPointerCopy = (r: number): string => `R${r} partial copy of pointer`;
+export const ptrArith32 = (r: number): string => `R${r} 32-bit pointer arithmetic prohibited`;
+export const ptrArithNullCheck = (r: number, t: string): string =>
+  `R${r} pointer arithmetic on ${t} prohibited, null-check it first`;
+export const ptrArithProhibited = (r: number, t: string): string => `R${r} pointer arithmetic on ${t} prohibited`;
+export const ptrBitwise = (r: number, op: string): string => `R${r} bitwise operator ${op} on pointer prohibited`;
+export const ptrArithOperator = (r: number, op: string): string => `R${r} pointer arithmetic with ${op} operator prohibited`;
+export const subtractPtrFromScalar = (r: number): string => `R${r} tried to subtract pointer from scalar`;
+export const subtractFromFp = (r: number): string => `R${r} subtraction from stack pointer prohibited`;
+export const ptrOpPtr = (r: number, op: string): string => `R${r} pointer ${op} pointer prohibited`;
+export const mathBetweenPtrAndConst = (t: string, v: bigint): string => `math between ${t} pointer and ${v} is not allowed`;
+export const ptrOffsetNotAllowed = (t: string, off: number): string => `${t} pointer offset ${off} is not allowed`;
+export const mathUnboundedMin = (t: string): string =>
+  `math between ${t} pointer and register with unbounded min value is not allowed`;
+export const valueMakesPtrOob = (v: bigint, t: string): string => `value ${v} makes ${t} pointer be out of bounds`;
+
+// memory
+export const invalidMemAccess = (r: number, t: string): string => `R${r} invalid mem access '${t}'`;
+export const invalidMapValueAccess = (size: number, off: bigint, n: number): string =>
+  `invalid access to map value, value_size=${size} off=${off} size=${n}`;
+export const invalidMapKeyAccess = (size: number, off: bigint, n: number): string =>
+  `invalid access to map key, key_size=${size} off=${off} size=${n}`;
+export const invalidPacketAccess = (off: bigint, size: number, r: number, id: number, range: number): string =>
+  `invalid access to packet, off=${off} size=${size}, R${r}(id=${id},off=${off},r=${range})`;
+export const invalidMemoryAccess = (memSize: number, off: bigint, size: number): string =>
+  `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
+export const minValueNegative = (r: number): string =>
+  `R${r} min value is negative, either use unsigned index or do a if (index >=0) check.`;
+export const minValueOutside = (r: number): string => `R${r} min value is outside of the allowed memory range`;
+export const maxValueOutside = (r: number): string => `R${r} max value is outside of the allowed memory range`;
+export const unboundedMemAccess = (r: number): string =>
+  `R${r} unbounded memory access, make sure to bounds check any such access`;
+export const offsetOutsidePacket = (r: number): string => `R${r} offset is outside of the packet`;
+export const writeToMapKey = (r: number): string => `write to change key R${r} not allowed`;
+export const writeIntoMapForbidden = (size: number, off: bigint, n: number): string =>
+  `write into map forbidden, value_size=${size} off=${off} size=${n}`;
+export const cannotWriteInto = (r: number, t: string): string => `R${r} cannot write into ${t}`;
+export const cannotWritePacket = (): string => 'cannot write into packet';
+export const modifiedCtxPtr = (r: number, off: number): string => `dereference of modified ctx ptr R${r} off=${off} disallowed`;
+export const variableCtxAccess = (t: string, varOff: string): string => `variable ${t} access var_off=${varOff} disallowed`;
+export const invalidCtxAccess = (off: number, size: number): string => `invalid bpf_context access off=${off} size=${size}`;
+export const misalignedAccess = (what: string, varOff: string, regOff: number, off: number, size: number): string =>
+  `misaligned ${what}access off ${varOff}+${regOff}+${off} size ${size}`;
+export const invalidStackAccess = (extra: string, r: number, off: number, size: number): string =>
+  `invalid${extra} stack R${r} off=${off} size=${size}`;
+export const invalidVarStackAccess = (extra: string, r: number, varOff: string, off: number, size: number): string =>
+  `invalid variable-offset${extra} stack R${r} var_off=${varOff} off=${off} size=${size}`;
+export const unboundedVarStack = (extra: string, r: number): string => `invalid unbounded variable-offset${extra} stack R${r}`;
+export const invalidSpillSize = (): string => 'invalid size of register spill';
+export const invalidFillSize = (): string => 'invalid size of register fill';
+export const spillFpIntoCaller = (): string => 'cannot spill pointers to stack into stack frame of the caller';
+export const specialFieldAccess = (name: string): string => `${name} cannot be accessed directly by load/store`;
+export const atomicInvalidMode = (): string => 'BPF_ATOMIC uses invalid atomic opcode';
+export const atomicOnPointer = (r: number, what: string): string => `BPF_ATOMIC stores into R${r} ${what} is not allowed`;
+
+// jumps
+export const ptrComparisonProhibited = (r: number): string => `R${r} pointer comparison prohibited`;
+
+// calls
+export const invalidFunc = (name: string, id: number): string => `invalid func ${name}#${id}`;
+export const helperNotAllowed = (name: string, id: number): string => `program of this type cannot use helper ${name}#${id}`;
+export const gplOnly = (): string => 'cannot call GPL-restricted function from non-GPL compatible program';
+export const regTypeExpected = (r: number, t: string, expected: readonly string[]): string =>
+  `R${r} type=${t} expected=${expected.join(', ')}`;
+export const invalidMapPtrKey = (): string => 'invalid map_ptr to access map->key';
+export const invalidMapPtrValue = (): string => 'invalid map_ptr to access map->value';
+export const sizeNegative = (r: number): string => `R${r} min value is negative, either use unsigned or 'var &= const'`;
+export const zeroSizedRead = (r: number, umin: bigint, umax: bigint): string =>
+  `R${r} invalid zero-sized read: u64=[${umin},${umax}]`;
+export const unboundedSize = (r: number): string => `R${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`;
+export const notKnownConstant = (r: number): string => `R${r} is not a known constant'`;
+export const invalidStackRead = (r: number, off: number, i: number, size: number): string =>
+  `invalid read from stack R${r} off ${off}+${i} size ${size}`;
+export const invalidIndirectStack = (r: number, off: number, size: number): string =>
+  `invalid indirect access to stack R${r} off=${off} size=${size}`;
+export const modifiedPtrArg = (t: string, r: number, off: number): string =>
+  `dereference of modified ${t} ptr R${r} off=${off} disallowed`;
+export const cannotPassMapType = (mapType: number, func: string, id: number): string =>
+  `cannot pass map_type ${mapType} into func ${func}#${id}`;
+export const unreleasedRef = (id: number, insn: number): string => `Unreleased reference id=${id} alloc_insn=${insn}`;
+export const releaseExpected = (r: number): string => `R${r} must be referenced when passed to release function`;
+export const releaseZeroOffset = (r: number): string =>
+  `R${r} must have zero offset when passed to release func or trusted arg to kfunc`;
+export const helperInLock = (name: string, id: number): string =>
+  `function calls are not allowed while holding a lock`;
+export const exitInLock = (): string => 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region';
+export const lockNoSpinLock = (name: string): string => `map '${name}' has no valid bpf_spin_lock`;
+export const lockOffMismatch = (off: number): string => `off ${off} doesn't point to 'struct bpf_spin_lock' that is at 0`;
+export const lockTwice = (): string => 'Locking two bpf_spin_locks are not allowed';
+export const unlockWithoutLock = (): string => 'bpf_spin_unlock without taking a lock';
+export const unlockMismatch = (): string => 'bpf_spin_unlock of different lock';
+export const lockNeedsConstOff = (r: number): string => `R${r} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`;
+export const timerNeedsConstOff = (r: number): string => `R${r} doesn't have constant offset. bpf_timer has to be at the constant offset`;
+export const mapHasNoTimer = (name: string): string => `map '${name}' has no valid bpf_timer`;
+export const timerOffMismatch = (off: number, timerOff: number): string =>
+  `off ${off} doesn't point to 'struct bpf_timer' that is at ${timerOff}`;
+export const noBtfForTimer = (name: string): string => `map '${name}' has to have BTF in order to use bpf_timer`;
+export const callbackRetRange = (ctx: string, reg: string, smin: bigint | undefined, smax: bigint | undefined, lo: bigint, hi: bigint): string =>
+  `${ctx} the register ${reg} has${smin !== undefined ? ` smin=${smin}` : ''}${smax !== undefined ? ` smax=${smax}` : ''}${smin === undefined && smax === undefined ? ' unknown scalar value' : ''} should have been in [${lo}, ${hi}]`;
+export const r0NotScalar = (): string => 'R0 not a scalar value';
+export const retNotKnown = (ctx: string, t: string): string => `${ctx} the register R0 is not a known value (${t})`;
+export const calleeNotFound = (): string => 'calling a function that is not a subprogram start';
+export const tailCallInSubprogWithCallbacks = (): string => 'tail_call is not allowed in callbacks';
+export const kfuncNotSupported = (): string => 'calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF';
+export const callToInvalidDest = (): string => 'call to invalid destination';
+export const jumpIntoLdImm64 = (i: number): string => `jump into the middle of ldimm64 insn ${i}`;

@@ -1,0 +1,147 @@
+/**
+ * Verifier state: the frames of the call chain (registers and stack of each), the references the
+ * program holds and the spin lock it holds. The kernel's struct bpf_func_state and
+ * bpf_verifier_state, include/linux/bpf_verifier.h (v6.18).
+ *
+ * Stack slots: 8-byte slots indexed by spi = (-off - 1) / 8, each with a type per byte.
+ * Byte i of slot spi is the byte at fp - (spi * 8 + i + 1), as the kernel's slot_type[] is laid out.
+ */
+import { MAX_BPF_REG } from '../isa/index.ts';
+import { RegState, markRegNotInit, markRegPointer } from './reg.ts';
+
+export const STACK_INVALID = 0;
+export const STACK_SPILL = 1;
+export const STACK_MISC = 2;
+export const STACK_ZERO = 3;
+export type SlotType = typeof STACK_INVALID | typeof STACK_SPILL | typeof STACK_MISC | typeof STACK_ZERO;
+
+/** The characters the kernel prints for slot types: `?rm0`. */
+export const SLOT_TYPE_CHAR = ['?', 'r', 'm', '0'] as const;
+
+export class StackSlot {
+  /** slotType[i]: the byte at fp - (spi*8 + i + 1). */
+  readonly slotType: SlotType[] = [STACK_INVALID, STACK_INVALID, STACK_INVALID, STACK_INVALID, STACK_INVALID, STACK_INVALID, STACK_INVALID, STACK_INVALID];
+  /** The register saved by a spill (type not_init when none). */
+  readonly spilled = new RegState();
+
+  clone(): StackSlot {
+    const s = new StackSlot();
+    for (let i = 0; i < 8; i++) s.slotType[i] = this.slotType[i] as SlotType;
+    s.spilled.copyFrom(this.spilled);
+    return s;
+  }
+
+  /** is_spilled_reg: the last byte of the slot belongs to a spill. */
+  isSpilled(): boolean {
+    return this.slotType[7] === STACK_SPILL;
+  }
+}
+
+/** Kind of a callback frame (sync callbacks are verified in the caller's context). */
+export type CallbackKind = 'none' | 'sync' | 'async';
+
+export class FuncState {
+  readonly regs: RegState[];
+  /** stack[spi] for spi < stack.length; slots beyond are STACK_INVALID. */
+  stack: StackSlot[] = [];
+  /** The frame's depth in the call chain (0 = main program). */
+  readonly frameno: number;
+  /** Slot index of the call instruction that created this frame (-1 for the main frame). */
+  readonly callsite: number;
+  readonly subprog: number;
+  callback: CallbackKind = 'none';
+  /** Return value range a callback must respect, [min, max]. */
+  callbackRet: readonly [bigint, bigint] = [0n, 0n];
+  /** For a sync callback (bpf_loop ...): the slot to resume the caller at after the callback returns. */
+  callbackResume = -1;
+
+  constructor(frameno: number, callsite: number, subprog: number) {
+    this.frameno = frameno;
+    this.callsite = callsite;
+    this.subprog = subprog;
+    this.regs = Array.from({ length: MAX_BPF_REG }, () => new RegState());
+  }
+
+  /** A fresh frame: R10 is its frame pointer, everything else not_init (init_func_state). */
+  static init(frameno: number, callsite: number, subprog: number): FuncState {
+    const f = new FuncState(frameno, callsite, subprog);
+    for (const r of f.regs) markRegNotInit(r);
+    const fp = f.regs[10] as RegState;
+    markRegPointer(fp, 'fp');
+    fp.frameno = frameno;
+    return f;
+  }
+
+  clone(): FuncState {
+    const f = new FuncState(this.frameno, this.callsite, this.subprog);
+    this.regs.forEach((r, i) => (f.regs[i] as RegState).copyFrom(r));
+    f.stack = this.stack.map((s) => s.clone());
+    f.callback = this.callback;
+    f.callbackRet = this.callbackRet;
+    f.callbackResume = this.callbackResume;
+    return f;
+  }
+
+  reg(i: number): RegState {
+    return this.regs[i] as RegState;
+  }
+
+  /** The slot for spi, growing the stack as needed (grow_stack_state). */
+  slot(spi: number): StackSlot {
+    while (this.stack.length <= spi) this.stack.push(new StackSlot());
+    return this.stack[spi] as StackSlot;
+  }
+
+  /** The slot for spi if allocated. */
+  peekSlot(spi: number): StackSlot | undefined {
+    return this.stack[spi];
+  }
+}
+
+/** A reference the program must release (ringbuf reservations), with the insn that acquired it. */
+export interface RefState {
+  readonly id: number;
+  readonly insnIdx: number;
+}
+
+export class VerifierState {
+  frames: FuncState[];
+  refs: RefState[] = [];
+  /** The spin lock held: the id of the map value pointer it was taken through, 0 when none. */
+  activeLockId = 0;
+  activeLockMap: unknown = undefined;
+  /** Slot index where this state resumes. */
+  insnIdx = 0;
+  /** The slot index of the previous instruction (for branch logging). */
+  prevInsnIdx = -1;
+
+  constructor(frames: FuncState[]) {
+    this.frames = frames;
+  }
+
+  get curframe(): number {
+    return this.frames.length - 1;
+  }
+
+  get cur(): FuncState {
+    return this.frames[this.frames.length - 1] as FuncState;
+  }
+
+  clone(): VerifierState {
+    const s = new VerifierState(this.frames.map((f) => f.clone()));
+    s.refs = [...this.refs];
+    s.activeLockId = this.activeLockId;
+    s.activeLockMap = this.activeLockMap;
+    s.insnIdx = this.insnIdx;
+    s.prevInsnIdx = this.prevInsnIdx;
+    return s;
+  }
+
+  /** Every register and spilled register of every frame (for id-based updates). */
+  *allRegs(): Generator<RegState> {
+    for (const f of this.frames) {
+      for (const r of f.regs) yield r;
+      for (const s of f.stack) if (s.isSpilled()) yield s.spilled;
+    }
+  }
+}

@@ -1,0 +1,5 @@
+# prog: xdp
+# expect: accept
+mov %r0, 0x1234
+be16 %r0
+exit

@@ -1,0 +1,5 @@
+# prog: xdp
+# expect: reject "div by zero"
+mov %r0, 1
+div %r0, 0
+exit

@@ -1,0 +1,6 @@
+# prog: xdp
+# expect: reject "R1 subtraction from stack pointer prohibited"
+mov %r0, 0
+mov %r1, %r10
+sub %r1, 8
+exit

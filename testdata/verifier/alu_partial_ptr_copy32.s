@@ -1,0 +1,4 @@
+# prog: xdp
+# expect: accept
+mov32 %r0, %r1
+exit

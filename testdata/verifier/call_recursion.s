@@ -1,0 +1,7 @@
+# prog: xdp
+# expect: reject "the call stack of 9 frames is too deep"
+call local f
+exit
+f: call local f
+mov %r0, 0
+exit

@@ -1,0 +1,5 @@
+# prog: xdp
+# expect: reject "call to invalid destination"
+mov %r0, 0
+call local 5
+exit

@@ -1,0 +1,6 @@
+# prog: xdp
+# expect: reject "infinite loop detected"
+mov %r0, 0
+l: mov %r1, 1
+jeq %r1, 1, l
+exit

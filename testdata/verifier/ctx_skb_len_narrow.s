@@ -1,0 +1,4 @@
+# prog: socket
+# expect: accept
+ldxb %r0, [%r1+0]
+exit

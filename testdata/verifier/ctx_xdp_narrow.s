@@ -1,0 +1,4 @@
+# prog: xdp
+# expect: reject "invalid bpf_context access off=0 size=2"
+ldxh %r0, [%r1+0]
+exit

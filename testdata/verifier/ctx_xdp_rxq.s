@@ -1,0 +1,4 @@
+# prog: xdp
+# expect: accept
+ldxw %r0, [%r1+16]
+exit

@@ -1,0 +1,7 @@
+# prog: xdp
+# expect: reject "dereference of modified ctx ptr R1 off=4 disallowed"
+add %r1, 4
+mov %r2, 0
+call 44
+mov %r0, 0
+exit

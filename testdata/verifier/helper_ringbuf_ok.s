@@ -1,0 +1,14 @@
+# prog: xdp
+# map: ringbuf key=0 value=0 max=4096
+# expect: accept
+lddw %r1, map:0
+mov %r2, 8
+mov %r3, 0
+call 131
+jeq %r0, 0, +4
+stdw [%r0+0], 1
+mov %r1, %r0
+mov %r2, 0
+call 132
+mov %r0, 0
+exit

@@ -1,0 +1,14 @@
+# prog: xdp
+# map: array key=4 value=16 max=4
+# expect: accept
+mov %r2, %r10
+add %r2, -4
+stw [%r10-4], 0
+lddw %r1, map:0
+call 1
+jeq %r0, 0, +5
+call 7
+and %r0, 7
+mov %r1, %r0
+mov %r0, 0
+exit

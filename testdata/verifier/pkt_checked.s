@@ -1,0 +1,11 @@
+# prog: xdp
+# expect: accept
+ldxw %r2, [%r1+0]
+ldxw %r3, [%r1+4]
+mov %r4, %r2
+add %r4, 14
+mov %r0, 1
+jgt %r4, %r3, +2
+ldxb %r0, [%r2+13]
+mov %r0, 2
+exit

@@ -1,0 +1,3 @@
+# prog: xdp
+# expect: reject "R0 !read_ok"
+exit

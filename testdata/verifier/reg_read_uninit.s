@@ -1,0 +1,4 @@
+# prog: xdp
+# expect: reject "R2 !read_ok"
+mov %r0, %r2
+exit
