@@ -56,8 +56,6 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
   timer_b51_two_timers: VERIFIER_REFUSAL,
   timer_b52_misaligned: VERIFIER_REFUSAL,
   timer_b54a_bare_value: VERIFIER_REFUSAL,
-  timer_b74_zero_ns_from_syscall:
-    'on the kernel a syscall program is interrupted by the softirq, and the 1 us re-arms also fire in real time before it continues; tsbpf fires due timers when the run returns and its virtual time does not pass during a run (issue 5)',
 };
 
 describe('scenarios against kernel recordings', () => {

@@ -23,7 +23,7 @@ import {
   BPF_FUNC_tail_call, BPF_FUNC_timer_cancel, BPF_FUNC_timer_init, BPF_FUNC_timer_set_callback, BPF_FUNC_timer_start,
   BPF_FUNC_xdp_adjust_head, BPF_FUNC_xdp_adjust_meta, BPF_FUNC_xdp_adjust_tail, helperName,
 } from '../uapi/helpers.ts';
-import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
+import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
 import { POISON_CALL_IMM } from '../loader/core-relo.ts';
 import { BpfError, InternalError } from '../util/errors.ts';
 import { EINVAL } from '../uapi/errno.ts';
@@ -64,7 +64,7 @@ export function helperTable(runtime: Runtime, progType: number, prog: () => Load
     [BPF_FUNC_spin_unlock, locks.unlock],
     [BPF_FUNC_timer_init, timer.init],
     [BPF_FUNC_timer_set_callback, timer.setCallback],
-    [BPF_FUNC_timer_start, timer.start],
+    [BPF_FUNC_timer_start, progType === BPF_PROG_TYPE_SYSCALL ? startInterruptible(runtime, timer.start) : timer.start],
     [BPF_FUNC_timer_cancel, timer.cancel],
   ];
   const redirect = redirectHelpers(b);
@@ -82,6 +82,15 @@ export function helperTable(runtime: Runtime, progType: number, prog: () => Load
   }
   for (const [id, fn] of entries) table.set(id, fn);
   return table;
+}
+
+/** bpf_timer_start in a program the timer softirq may interrupt (see Runtime.interruptWithDueTimers). */
+function startInterruptible(runtime: Runtime, start: HelperFn): HelperFn {
+  return (env, ...args) => {
+    const r = start(env, ...args);
+    if (r === 0n) runtime.interruptWithDueTimers();
+    return r;
+  };
 }
 
 function noProgram(): never {

@@ -147,16 +147,24 @@ export class Runtime {
 
   /**
    * After a program run, on the virtual clock: fire the timers due at the current instant (those
-   * started with 0 ns, or an absolute time already past). The kernel runs them from the softirq,
-   * which may even interrupt a syscall program right after its bpf_timer_start (spec B74) or wait
-   * until the run returns; tsbpf never runs a callback inside a helper and fires them as soon as
-   * the run that armed them returns, which every observer between runs (scenario steps, map
-   * reads) sees as the kernel's state. On the real clock they fire from the event loop.
+   * started with 0 ns, or an absolute time already past). XDP and tc runs execute with bottom
+   * halves disabled, so on the kernel their timers fire when the run ends; tsbpf fires them as
+   * soon as the run that armed them returns, which every observer between runs (scenario steps,
+   * map reads) sees as the kernel's state. On the real clock they fire from the event loop.
    */
   fireDueTimers(): void {
     if (this.#closed || this.#runs.length !== 0) return;
     const c = this.clock;
     if (c instanceof VirtualClock && !c.closed) c.advance(0n);
+  }
+
+  /**
+   * A syscall program runs with softirqs enabled: on the kernel a timer it starts for "now" fires
+   * from the timer softirq before the program's next instruction (spec B74). Called after its
+   * bpf_timer_start succeeds; fires what is due, unless a timer callback is already running.
+   */
+  interruptWithDueTimers(): void {
+    if (!this.#closed) this.clock.fireDueNow();
   }
 
   /** Runs `fn` as the run `state` (helpers see its CPU, XDP buffer and redirect record). */

@@ -44,6 +44,12 @@ export interface Clock {
   arm(entry: TimerEntry, expiresNs: bigint): void;
   /** Dequeue `entry`; true when it was queued (armed and not yet fired). */
   cancel(entry: TimerEntry): boolean;
+  /**
+   * Fire, synchronously, the timers already due at the current time, as the kernel's timer
+   * softirq does when it interrupts a running program. Does nothing from inside a timer callback
+   * (the softirq does not nest) or after close. Returns the number of callbacks fired.
+   */
+  fireDueNow(): number;
   /** Stop: nothing fires afterwards, and no host resources stay held. Idempotent. */
   close(): void;
   readonly closed: boolean;

@@ -63,6 +63,20 @@ test('cancel of the only timer drops the host timer; "never" timers arm no host 
   c.close();
 });
 
+test('fireDueNow fires due timers synchronously, leaves the others to the host timer', () => {
+  const c = new RealClock();
+  const log: string[] = [];
+  const now = c.nowNs(CLOCK_MONOTONIC);
+  c.arm(new TimerEntry(() => log.push('due')), now);
+  c.arm(new TimerEntry(() => log.push('later')), now + 60_000n * MS);
+  assert.equal(c.fireDueNow(), 1);
+  assert.deepEqual(log, ['due']);
+  assert.equal(c.pendingCount, 1);
+  assert.equal(c.hostTimerArmed, true);
+  c.close();
+  assert.equal(c.fireDueNow(), 0);
+});
+
 test('nothing fires after close', async () => {
   const c = new RealClock();
   let fired = 0;

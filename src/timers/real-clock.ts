@@ -153,14 +153,30 @@ export class RealClock implements Clock {
     this.#wakeAtNs = undefined;
   }
 
+  fireDueNow(): number {
+    if (this.#firing || this.#closed) return 0;
+    const { fired, errors } = this.#fireDue();
+    this.#schedule();
+    for (const e of errors) this.#onError(e);
+    return fired;
+  }
+
   #wake(): void {
     this.#handle = undefined;
     this.#wakeAtNs = undefined;
     if (this.#closed) return;
+    const { errors } = this.#fireDue();
+    this.#schedule();
+    for (const e of errors) this.#onError(e);
+  }
+
+  /** Fires the due timers (at most maxFiringsPerWake), collecting what their callbacks threw. */
+  #fireDue(): { fired: number; errors: unknown[] } {
     const errors: unknown[] = [];
+    let fired = 0;
     this.#firing = true;
     try {
-      for (let fired = 0; fired < this.#maxFiringsPerWake && !this.#closed; fired++) {
+      for (; fired < this.#maxFiringsPerWake && !this.#closed; fired++) {
         const head = this.#queue.peek();
         // Re-read the host time for each timer: callbacks take real time.
         if (head === undefined || head.expiresNs > this.monotonicNs()) break;
@@ -174,8 +190,7 @@ export class RealClock implements Clock {
     } finally {
       this.#firing = false;
     }
-    this.#schedule();
-    for (const e of errors) this.#onError(e);
+    return { fired, errors };
   }
 }
 

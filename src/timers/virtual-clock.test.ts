@@ -177,3 +177,24 @@ test('determinism: the same schedule gives the same trace', () => {
   };
   assert.deepEqual(run(), run());
 });
+
+test('fireDueNow fires what is due without moving time, and never from inside a callback', () => {
+  const c = new VirtualClock({ startNs: 100n });
+  const log: string[] = [];
+  const inner = new TimerEntry(() => log.push('inner'));
+  const outer = new TimerEntry(() => {
+    log.push('outer');
+    c.arm(inner, 100n); // due, but the softirq does not nest: it waits for the running loop
+    assert.equal(c.fireDueNow(), 0);
+  });
+  const later = new TimerEntry(() => log.push('later'));
+  c.arm(outer, 50n);
+  c.arm(later, 101n);
+  assert.equal(c.fireDueNow(), 2);
+  assert.deepEqual(log, ['outer', 'inner']);
+  assert.equal(c.nowNs(CLOCK_MONOTONIC), 100n);
+  assert.equal(c.pendingCount, 1);
+  c.close();
+  c.arm(new TimerEntry(() => log.push('closed')), 0n);
+  assert.equal(c.fireDueNow(), 0);
+});

@@ -165,6 +165,11 @@ export class VirtualClock implements Clock {
     }
   }
 
+  fireDueNow(): number {
+    if (this.#firing || this.#closed) return 0;
+    return this.advanceTo(this.#monoNs);
+  }
+
   #enter(): void {
     // A callback driving the clock would re-enter the queue mid-firing and break ordering.
     if (this.#firing) throw new BpfError(EBUSY, 'virtual clock: advance()/runUntilIdle() called from a timer callback');
