@@ -77,6 +77,20 @@ test('fireDueNow fires due timers synchronously, leaves the others to the host t
   assert.equal(c.fireDueNow(), 0);
 });
 
+test('near expiries are polled for, far ones use setTimeout; neither fires early', async () => {
+  for (const spinWindowNs of [0n, 5n * MS]) {
+    const c = new RealClock({ spinWindowNs });
+    const at: bigint[] = [];
+    const due = c.nowNs(CLOCK_MONOTONIC) + 300_000n; // 0.3 ms
+    c.arm(new TimerEntry(() => at.push(c.nowNs(CLOCK_MONOTONIC))), due);
+    assert.equal(c.hostTimerArmed, true);
+    while (at.length === 0) await sleep(1);
+    assert.ok((at[0] as bigint) >= due, `fired ${due - (at[0] as bigint)} ns early (spin window ${spinWindowNs})`);
+    assert.equal(c.hostTimerArmed, false);
+    c.close();
+  }
+});
+
 test('nothing fires after close', async () => {
   const c = new RealClock();
   let fired = 0;

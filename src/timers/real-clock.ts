@@ -1,8 +1,11 @@
 /**
  * A clock that follows the host's monotonic clock (performance.now(), anchored at construction,
- * with ns arithmetic in bigint). One host timer (setTimeout) is armed for the earliest expiry and
- * moved as the queue changes; callbacks fire while the host event loop runs. This is the only
- * place in the core that uses setTimeout. Works in node / browser.
+ * with ns arithmetic in bigint). One host timer is armed for the earliest expiry and moved as the
+ * queue changes; callbacks fire while the host event loop runs. setTimeout only has millisecond
+ * granularity, so an expiry closer than `spinWindowNs` is waited for by polling on the event loop
+ * (setImmediate, where the host has it): tens of microseconds late instead of up to a
+ * millisecond, at the price of a busy core during that window only. This is the only place in
+ * the core that uses host timers. Works in node / browser.
  */
 import { BpfError } from '../util/errors.ts';
 import { toSafeNumber } from '../util/u64.ts';
@@ -14,6 +17,8 @@ import { KTIME_MAX, TimerQueue, type TimerEntry } from './timer-queue.ts';
 /** setTimeout's largest delay (2^31 − 1 ms); longer delays would fire at once, so wake-ups are capped. */
 const MAX_HOST_DELAY_MS = 0x7fff_ffff;
 const NS_PER_MS = 1_000_000n;
+/** Default RealClockOptions.spinWindowNs. */
+export const DEFAULT_SPIN_WINDOW_NS = 2n * NS_PER_MS;
 
 /** Options of a RealClock. */
 export interface RealClockOptions extends ClockViewOptions {
@@ -29,6 +34,11 @@ export interface RealClockOptions extends ClockViewOptions {
    * host timer at all, so the process can always exit then.
    */
   readonly keepAlive?: boolean;
+  /**
+   * Expiries closer than this are waited for by polling the event loop instead of setTimeout.
+   * Default 2 ms (DEFAULT_SPIN_WINDOW_NS); 0 never polls (lateness up to about 1 ms).
+   */
+  readonly spinWindowNs?: bigint;
   /** Most callbacks fired in one host wake-up before yielding to the event loop. Default 10 000. */
   readonly maxFiringsPerWake?: number;
   /**
@@ -41,6 +51,8 @@ export interface RealClockOptions extends ClockViewOptions {
 type HostTimers = {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  setImmediate?: (fn: () => void) => unknown;
+  clearImmediate?: (handle: unknown) => void;
 };
 
 /** A clock on host time with one host timer. Works in node / browser. */
@@ -52,6 +64,9 @@ export class RealClock implements Clock {
   readonly #anchorNs: bigint;
   readonly #keepAlive: boolean;
   readonly #maxFiringsPerWake: number;
+  readonly #spinWindowNs: bigint;
+  /** Whether #handle is a setImmediate handle (polling) rather than a setTimeout one. */
+  #polling = false;
   readonly #onError: (error: unknown) => void;
   #handle: unknown = undefined;
   /** Monotonic time the host timer is set for; undefined when none is set. */
@@ -70,6 +85,7 @@ export class RealClock implements Clock {
     this.views = new ClockViews(msToNs(wallMs) - this.#anchorNs, options);
     this.#keepAlive = options.keepAlive ?? true;
     this.#maxFiringsPerWake = options.maxFiringsPerWake ?? 10_000;
+    this.#spinWindowNs = options.spinWindowNs ?? DEFAULT_SPIN_WINDOW_NS;
     this.#onError = options.onError ?? ((e) => { throw e; });
   }
 
@@ -135,20 +151,32 @@ export class RealClock implements Clock {
     const now = this.monotonicNs();
     let delayNs = next - now;
     if (delayNs < 0n) delayNs = 0n;
-    const cap = BigInt(MAX_HOST_DELAY_MS) * NS_PER_MS;
-    if (delayNs > cap) delayNs = cap;
-    // Round up: waking early only costs a re-arm, but setTimeout never fires before its delay.
-    const delayMs = toSafeNumber((delayNs + NS_PER_MS - 1n) / NS_PER_MS);
     const host = globalThis as unknown as HostTimers;
-    const handle = host.setTimeout(() => this.#wake(), delayMs);
+    let handle: unknown;
+    if (delayNs < this.#spinWindowNs && host.setImmediate !== undefined) {
+      // Poll: #wake fires what is due and schedules the next poll while the head is not yet due.
+      handle = host.setImmediate(() => this.#wake());
+      this.#polling = true;
+      this.#wakeAtNs = now;
+    } else {
+      const cap = BigInt(MAX_HOST_DELAY_MS) * NS_PER_MS;
+      // Wake early by the spin window, then poll; without polling round up, as setTimeout never
+      // fires before its delay and waking early would only cost a re-arm.
+      const target = delayNs > cap ? cap : delayNs - (host.setImmediate === undefined ? 0n : this.#spinWindowNs);
+      const delayMs = toSafeNumber((target + NS_PER_MS - 1n) / NS_PER_MS);
+      handle = host.setTimeout(() => this.#wake(), delayMs);
+      this.#polling = false;
+      this.#wakeAtNs = now + target;
+    }
     if (!this.#keepAlive) unref(handle);
     this.#handle = handle;
-    this.#wakeAtNs = now + delayNs;
   }
 
   #clearHost(): void {
     if (this.#handle === undefined) return;
-    (globalThis as unknown as HostTimers).clearTimeout(this.#handle);
+    const host = globalThis as unknown as HostTimers;
+    if (this.#polling) host.clearImmediate?.(this.#handle);
+    else host.clearTimeout(this.#handle);
     this.#handle = undefined;
     this.#wakeAtNs = undefined;
   }
