@@ -2,6 +2,11 @@
  * `npm run bench [-- --json] [-- --filter NAME]`: ns per run of each benchmark program on tsbpf's
  * engines, with the kernel's figure for the same instructions in the same run (BPF_PROG_TEST_RUN
  * with `repeat`, through tools/kernel) where the kernel is reachable. The ratio is tsbpf / kernel.
+ * Engines: `interpreter`; `jit`, the runtime's default engine as it runs verified programs (no
+ * run-time checks; WebAssembly helpers for the map programs); `jit-checked`, the same engine for
+ * unverified code (`load({ verify: false })`: bounds-checked accesses, counted loops). The kernel's
+ * verifier accepts every benchmark program in the same run. JIT rows carry the compile time per
+ * instruction (CFG, Wasm encoding, WebAssembly.Module, instantiation; median of 15).
  */
 import { parseArgs } from 'node:util';
 import { assemble } from '../src/isa/asm.ts';
@@ -12,8 +17,10 @@ import { compileProgramSync } from '../src/jit/program.ts';
 import { BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { kernelAvailable, runOnKernel } from '../tools/kernel/runner.ts';
 import { BENCH_PROGRAMS, KERNEL_PACKET_PROLOGUE, TSBPF_PACKET_PROLOGUE, type BenchProgram } from './programs.ts';
-import { timeIt } from './timing.ts';
+import { medianNs, timeIt } from './timing.ts';
 import { MAP_BENCHES, mapBenchRows } from './map-programs.ts';
+import { timerBench } from './timers.ts';
+import { verifyBench } from './verify.ts';
 
 export interface BenchRow {
   readonly bench: string;
@@ -48,20 +55,14 @@ function jitNs(p: BenchProgram, mode: 'checked' | 'unchecked'): { ns: number; co
   const data = p.data ?? new Uint8Array(0);
   const region = memory.alloc(Math.max(data.length, 1), { kind: 'packet', name: p.name });
   region.bytes().set(data);
-  const compiles: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const t0 = process.hrtime.bigint();
-    compileProgramSync(insns, { memory, mode }).dispose();
-    compiles.push(Number(process.hrtime.bigint() - t0));
-  }
-  compiles.sort((a, b) => a - b);
+  const compileNs = medianNs(15, () => compileProgramSync(insns, { memory, mode }).dispose());
   const prog = compileProgramSync(insns, { memory, mode });
   const args = [region.ptr, BigInt(data.length)];
   const r0 = prog.run(args);
   if (r0 !== p.expected) throw new Error(`${p.name}: jit (${mode}) returned ${r0}, expected ${p.expected}`);
   const ns = timeIt(() => prog.run(args));
   prog.dispose();
-  return { ns, compileNsPerInsn: compiles[compiles.length >> 1]! / insns.length };
+  return { ns, compileNsPerInsn: compileNs / insns.length };
 }
 
 function kernelNs(p: BenchProgram): number | null {
@@ -75,8 +76,11 @@ function kernelNs(p: BenchProgram): number | null {
   return r.durationNs;
 }
 
+/** Command-line options; `--quick` shortens the timer benches (bench/timers.ts). */
+const BENCH_ARGS = { json: { type: 'boolean', default: false }, filter: { type: 'string' }, quick: { type: 'boolean', default: false } } as const;
+
 function main(): void {
-  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, filter: { type: 'string' } } });
+  const { values } = parseArgs({ options: BENCH_ARGS });
   const kernel = kernelAvailable();
   if (!values.json && !kernel.ok) console.log(`kernel figures unavailable: ${kernel.reason}`);
   const rows: BenchRow[] = [];
@@ -86,8 +90,6 @@ function main(): void {
     const row: BenchRow = { bench: p.name, engine: 'interpreter', ns: Math.round(interpreterNs(p) * 10) / 10, kernel_ns: kernelFigure };
     rows.push(row);
     if (values.json) console.log(JSON.stringify(row));
-    // 'jit' is the configuration of verified programs (unchecked); 'jit-checked' that of
-    // unverified code (bounds-checked accesses, counted loops).
     for (const [engine, mode] of [['jit', 'unchecked'], ['jit-checked', 'checked']] as const) {
       const j = jitNs(p, mode);
       const jitRow: BenchRow = {
@@ -98,19 +100,22 @@ function main(): void {
       if (values.json) console.log(JSON.stringify(jitRow));
     }
   }
-  for (const r of mapBenchRows()) {
-    if (values.filter !== undefined && !r.bench.includes(values.filter)) continue;
+  for (const r of mapBenchRows(values.filter)) {
     rows.push(r);
     if (values.json) console.log(JSON.stringify(r));
   }
   if (values.json) return;
-  console.log(`${'bench'.padEnd(12)} ${'engine'.padEnd(12)} ${'ns/run'.padStart(12)} ${'kernel ns'.padStart(10)} ${'ratio'.padStart(8)}  description`);
+  console.log(`${'bench'.padEnd(14)} ${'engine'.padEnd(13)} ${'ns/run'.padStart(12)} ${'kernel ns'.padStart(10)} ${'ratio'.padStart(8)}  description`);
   for (const r of rows) {
     const description = [...BENCH_PROGRAMS, ...MAP_BENCHES].find((b) => b.name === r.bench)?.description ?? '';
     const ratio = r.kernel_ns ? `${(r.ns / r.kernel_ns).toFixed(2)}x` : '-';
     const compile = r.compile_ns_per_insn === undefined ? '' : ` (compile ${r.compile_ns_per_insn} ns/insn)`;
-    console.log(`${r.bench.padEnd(12)} ${r.engine.padEnd(12)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}  ${description}${compile}`);
+    console.log(`${r.bench.padEnd(14)} ${r.engine.padEnd(13)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}  ${description}${compile}`);
   }
 }
 
 main();
+// Timer arm/fire throughput and real-clock ticker latency, in their own table (bench/timers.ts).
+await timerBench(parseArgs({ options: BENCH_ARGS }).values);
+// Verification time and instructions processed, beside the kernel's (bench/verify.ts).
+verifyBench(parseArgs({ options: BENCH_ARGS }).values);

@@ -1,20 +1,25 @@
 /**
- * Map-heavy benchmark programs (hash lookup + update, array counter, per-CPU counter) on tsbpf's
- * interpreter through the runtime's map helpers, with the kernel's figure for the same
- * instructions (BPF_PROG_TEST_RUN with `repeat`, maps created by tools/kernel: `lddw` marked with
+ * Map-heavy benchmark programs (hash lookup + update, array and per-CPU counters, atomic adds
+ * into an array value) on tsbpf's engines, built as the runtime builds them (the runtime's helper
+ * table; on the JIT its WebAssembly helpers): `jit` as for a verified program (the kernel's
+ * verifier accepts these very instructions in the same run), `jit-checked` as for unverified
+ * code. The kernel's figure is for the same instructions
+ * (BPF_PROG_TEST_RUN with `repeat`, maps created by tools/kernel: `lddw` marked with
  * src=BPF_PSEUDO_MAP_FD imm=N refers to map N on both sides). Run alone with
- * `npx tsx bench/map-programs.ts`; `mapBenchRows()` is what bench/main.ts can add to its table.
+ * `npx tsx bench/map-programs.ts`; `mapBenchRows()` is what bench/main.ts adds to its table.
  */
 import { assemble } from '../src/isa/asm.ts';
 import { encodeProgram } from '../src/isa/encode.ts';
 import type { Insn } from '../src/isa/insn.ts';
 import { BPF_PSEUDO_MAP_FD } from '../src/isa/opcodes.ts';
-import { Interpreter } from '../src/vm/interpreter.ts';
 import { Runtime } from '../src/runtime/runtime.ts';
+import type { MapHandle } from '../src/runtime/map-handle.ts';
 import { helperTable } from '../src/runtime/helpers.ts';
+import { createEngine, type Engine, type EngineName } from '../src/runtime/engine.ts';
+import { wasmHelpers } from '../src/runtime/wasm-helpers/index.ts';
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { kernelAvailable, runOnKernel, type KernelMapSpec } from '../tools/kernel/runner.ts';
-import { timeIt } from './timing.ts';
+import { medianNs, timeIt } from './timing.ts';
 
 /** A map benchmark: one map (map 0), a body that loops over it. */
 export interface MapBench {
@@ -24,7 +29,16 @@ export interface MapBench {
   readonly body: string;
 }
 
-const counterLoop = (n: number): string => `
+/** A row of the map benchmarks (bench/main.ts's BenchRow shape). */
+export interface MapBenchRow {
+  readonly bench: string;
+  readonly engine: string;
+  readonly ns: number;
+  readonly kernel_ns: number | null;
+  readonly compile_ns_per_insn?: number;
+}
+
+const counterLoop = (n: number, update: string): string => `
 mov %r6, ${n}
 loop:
 stw [%r10-4], 0
@@ -33,14 +47,23 @@ add %r2, -4
 lddw %r1, 0
 call 1
 jeq %r0, 0, next
-ldxdw %r3, [%r0]
-add %r3, 1
-stxdw [%r0], %r3
+${update}
 next:
 sub %r6, 1
 jne %r6, 0, loop
 mov %r0, 0
 exit
+`;
+
+const INCREMENT = `
+ldxdw %r3, [%r0]
+add %r3, 1
+stxdw [%r0], %r3
+`;
+
+const ATOMIC_ADD = `
+mov %r3, 1
+lock add [%r0], %r3
 `;
 
 const hashLoop = (n: number): string => `
@@ -74,9 +97,12 @@ mov %r0, 0
 exit
 `;
 
+const ARRAY_1 = { type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 };
+
 export const MAP_BENCHES: readonly MapBench[] = [
-  { name: 'array_counter', description: '100 x (array lookup + increment)', map: { type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 }, body: counterLoop(100) },
-  { name: 'percpu_counter', description: '100 x (per-CPU array lookup + increment)', map: { type: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 }, body: counterLoop(100) },
+  { name: 'array_counter', description: '100 x (array lookup + increment)', map: ARRAY_1, body: counterLoop(100, INCREMENT) },
+  { name: 'percpu_counter', description: '100 x (per-CPU array lookup + increment)', map: { ...ARRAY_1, type: BPF_MAP_TYPE_PERCPU_ARRAY }, body: counterLoop(100, INCREMENT) },
+  { name: 'array_atomic', description: '100 x (array lookup + atomic add)', map: ARRAY_1, body: counterLoop(100, ATOMIC_ADD) },
   { name: 'hash_update', description: '100 x (hash lookup, update on miss or increment), 64 keys', map: { type: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 64 }, body: hashLoop(100) },
 ];
 
@@ -85,18 +111,38 @@ export function mapInsns(body: string): Insn[] {
   return assemble(body).map((i) => (i.code === 0x18 ? { ...i, src: BPF_PSEUDO_MAP_FD, imm64: 0n } : i));
 }
 
+/** The configurations the map benchmarks run: the engine, and whether the program counts as verified. */
+export const MAP_BENCH_ENGINES: readonly { readonly label: string; readonly engine: EngineName; readonly verified: boolean }[] = [
+  { label: 'interpreter', engine: 'interpreter', verified: false },
+  { label: 'jit', engine: 'jit', verified: true },
+  { label: 'jit-checked', engine: 'jit', verified: false },
+];
 
-/** ns per run on tsbpf's interpreter. */
-export function tsbpfMapNs(b: MapBench): number {
+/** A fresh runtime with the map of `b`, and a builder of the program's engine as BpfObject.load builds it. */
+export function mapBenchSetup(b: MapBench): { rt: Runtime; map: MapHandle; insns: Insn[]; build(engine: EngineName, verified: boolean): Engine } {
   const rt = new Runtime();
   const map = rt.createMap({ type: b.map.type, keySize: b.map.keySize, valueSize: b.map.valueSize, maxEntries: b.map.maxEntries, name: b.name });
   const table = helperTable(rt, BPF_PROG_TYPE_XDP);
-  const vm = new Interpreter(mapInsns(b.body), { memory: rt.memory, helpers: (id) => table.get(id), resolveLdImm64: () => map.map.ptr });
-  const state = { cpu: 0, xdp: undefined, redirect: undefined, tailCalls: 0 };
-  return rt.withRun(state, () => {
-    if (vm.run([]) !== 0n) throw new Error(`${b.name}: tsbpf returned non-zero`);
-    return timeIt(() => vm.run([]));
+  const insns = mapInsns(b.body);
+  const build = (engine: EngineName, verified: boolean): Engine => createEngine(engine, insns, {
+    memory: rt.memory, helpers: (id) => table.get(id), resolveLdImm64: () => map.map.ptr, packetOf: () => undefined,
+    inline: wasmHelpers(rt, table), ...(verified ? { verified: { ctxAccessSlots: new Set<number>() } } : {}),
   });
+  return { rt, map, insns, build };
+}
+
+/** ns per run on tsbpf's `engine`, and (JIT) the compile time per instruction. */
+export function tsbpfMapNs(b: MapBench, engine: EngineName, verified: boolean): { ns: number; compileNsPerInsn?: number } {
+  const { rt, insns, build } = mapBenchSetup(b);
+  const e = build(engine, verified);
+  const state = { cpu: 0, xdp: undefined, redirect: undefined, tailCalls: 0 };
+  const ns = rt.withRun(state, () => {
+    if (e.run([]) !== 0n) throw new Error(`${b.name}: tsbpf (${engine}) returned non-zero`);
+    return timeIt(() => e.run([]));
+  });
+  e.dispose();
+  if (engine !== 'jit') return { ns };
+  return { ns, compileNsPerInsn: medianNs(15, () => build(engine, verified).dispose()) / insns.length };
 }
 
 /** The kernel's ns per run, or null without a kernel. */
@@ -107,14 +153,26 @@ export function kernelMapNs(b: MapBench): number | null {
   return r.durationNs;
 }
 
-/** Rows in bench/main.ts's shape. */
-export function mapBenchRows(): { bench: string; engine: string; ns: number; kernel_ns: number | null }[] {
-  return MAP_BENCHES.map((b) => ({ bench: b.name, engine: 'interpreter', ns: Math.round(tsbpfMapNs(b) * 10) / 10, kernel_ns: kernelMapNs(b) }));
+/** Rows in bench/main.ts's shape: every engine, the kernel's figure beside each. */
+export function mapBenchRows(filter?: string): MapBenchRow[] {
+  const rows: MapBenchRow[] = [];
+  for (const b of MAP_BENCHES) {
+    if (filter !== undefined && !b.name.includes(filter)) continue;
+    const kernel = kernelMapNs(b);
+    for (const { label, engine, verified } of MAP_BENCH_ENGINES) {
+      const t = tsbpfMapNs(b, engine, verified);
+      rows.push({
+        bench: b.name, engine: label, ns: Math.round(t.ns * 10) / 10, kernel_ns: kernel,
+        ...(t.compileNsPerInsn !== undefined ? { compile_ns_per_insn: Math.round(t.compileNsPerInsn) } : {}),
+      });
+    }
+  }
+  return rows;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const r of mapBenchRows()) {
-    const ratio = r.kernel_ns ? `${(r.ns / r.kernel_ns).toFixed(1)}x` : '-';
+    const ratio = r.kernel_ns ? `${(r.ns / r.kernel_ns).toFixed(2)}x` : '-';
     console.log(`${r.bench.padEnd(16)} ${r.engine.padEnd(12)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}`);
   }
 }

@@ -12,3 +12,15 @@ export function timeIt(fn: () => void, minMs = 300): number {
     iters = Math.max(iters * 2, Math.ceil((iters * minMs * 1e6) / Math.max(ns, 1)));
   }
 }
+
+/** The median of `rounds` timings of one call of `fn`, ns (for one-off costs such as compiling). */
+export function medianNs(rounds: number, fn: () => void): number {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t0));
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1]!;
+}

@@ -9,6 +9,7 @@ import { exampleCommand } from './commands/example.ts';
 import { disasmCommand } from './commands/disasm.ts';
 import { runCommand } from './commands/run.ts';
 import { scenarioCommand } from './commands/scenario.ts';
+import { verifyCommand } from './commands/verify.ts';
 
 interface CommandEntry {
   readonly run: Command;
@@ -37,6 +38,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     usage: 'tsbpf disasm OBJ [--prog NAME]',
     summary: 'print each program of a BPF object, linked, with BTF source lines and map names',
   },
+  verify: {
+    run: verifyCommand,
+    usage: 'tsbpf verify OBJ [--prog NAME] [--log-level 0|1|2]',
+    summary: "verify an object's programs as BPF_PROG_LOAD would: exit 0 all verify, 1 one is rejected (log on stdout), 2 bad input",
+  },
   run: {
     run: runCommand,
     usage: 'tsbpf run OBJ PROG [--data HEX] [--ctx HEX] [--repeat N] [--engine interpreter|jit] [--cpu N] [--json]',
@@ -44,7 +50,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   scenario: {
     run: scenarioCommand,
-    usage: 'tsbpf scenario FILE.json [--clock virtual|real] [--cpus N]',
+    usage: 'tsbpf scenario FILE.json [--clock virtual|real] [--cpus N] [--engine interpreter|jit]',
     summary: 'run a scenario (shared/spec/scenario.md) and print its result as one JSON line',
   },
 };

@@ -10,8 +10,8 @@ import {
   BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH,
   BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE,
-  BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_XSKMAP, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_SCHED_ACT,
-  BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_TRACEPOINT,
+  BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_USER_RINGBUF, BPF_MAP_TYPE_XSKMAP, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_SCHED_ACT,
+  BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_TRACEPOINT,
   BPF_PROG_TYPE_XDP,
 } from '../uapi/bpf.ts';
 import * as F from '../uapi/helpers.ts';
@@ -21,7 +21,7 @@ export type ArgKind =
   | 'ARG_ANYTHING' | 'ARG_CONST_MAP_PTR' | 'ARG_PTR_TO_MAP_KEY' | 'ARG_PTR_TO_MAP_VALUE' | 'ARG_PTR_TO_MEM'
   | 'ARG_CONST_SIZE' | 'ARG_CONST_SIZE_OR_ZERO' | 'ARG_PTR_TO_CTX' | 'ARG_PTR_TO_FUNC' | 'ARG_PTR_TO_STACK'
   | 'ARG_PTR_TO_TIMER' | 'ARG_PTR_TO_SPIN_LOCK' | 'ARG_PTR_TO_RINGBUF_MEM' | 'ARG_CONST_ALLOC_SIZE_OR_ZERO'
-  | 'ARG_PTR_TO_CONST_STR';
+  | 'ARG_PTR_TO_CONST_STR' | 'ARG_PTR_TO_BTF_ID';
 
 export interface ArgProto {
   readonly kind: ArgKind;
@@ -33,10 +33,14 @@ export interface ArgProto {
   readonly uninit?: boolean;
   /** OBJ_RELEASE: the helper releases the reference the argument holds. */
   readonly release?: boolean;
+  /** ARG_PTR_TO_BTF_ID: the kernel struct pointed to (`task_struct`). */
+  readonly btfName?: string;
 }
 
 /** Return kinds (enum bpf_return_type). */
-export type RetKind = 'RET_INTEGER' | 'RET_VOID' | 'RET_PTR_TO_MAP_VALUE_OR_NULL' | 'RET_PTR_TO_RINGBUF_MEM_OR_NULL';
+export type RetKind =
+  | 'RET_INTEGER' | 'RET_VOID' | 'RET_PTR_TO_MAP_VALUE_OR_NULL' | 'RET_PTR_TO_RINGBUF_MEM_OR_NULL'
+  | 'RET_PTR_TO_BTF_ID_TRUSTED';
 
 export interface HelperProto {
   readonly id: number;
@@ -49,6 +53,8 @@ export interface HelperProto {
   readonly mapTypes?: ReadonlySet<number>;
   /** The helper calls a subprogram: synchronously (during the call) or later (timers). */
   readonly callback?: 'sync' | 'async';
+  /** RET_PTR_TO_BTF_ID_TRUSTED: the kernel struct returned (`task_struct`). */
+  readonly retBtfName?: string;
 }
 
 const a = (kind: ArgKind, flags: Omit<ArgProto, 'kind'> = {}): ArgProto => ({ kind, ...flags });
@@ -64,7 +70,8 @@ const SIZE0 = a('ARG_CONST_SIZE_OR_ZERO');
 const TIMER = a('ARG_PTR_TO_TIMER');
 
 const NET = [BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_XDP];
-const TRACE = [BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_TRACEPOINT];
+// kprobe, tracepoint and raw tracepoint programs all fall back to bpf_tracing_func_proto().
+const TRACE = [BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_RAW_TRACEPOINT];
 const ALL = [...NET, ...TRACE, BPF_PROG_TYPE_SYSCALL];
 const TC = [BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SCHED_ACT];
 const SKB = [BPF_PROG_TYPE_SOCKET_FILTER, ...TC];
@@ -131,6 +138,12 @@ const PROTOS: readonly HelperProto[] = [
     ALL, { callback: 'sync', mapTypes: new Set(FOR_EACH_MAPS) }),
   p(F.BPF_FUNC_loop, 'RET_INTEGER', [ANY, a('ARG_PTR_TO_FUNC'), a('ARG_PTR_TO_STACK', { maybeNull: true }), ANY], ALL,
     { callback: 'sync' }),
+  p(F.BPF_FUNC_user_ringbuf_drain, 'RET_INTEGER', [MAP, a('ARG_PTR_TO_FUNC'), a('ARG_PTR_TO_STACK', { maybeNull: true }), ANY],
+    ALL, { callback: 'sync', mapTypes: new Set([BPF_MAP_TYPE_USER_RINGBUF]) }),
+  p(F.BPF_FUNC_get_current_task_btf, 'RET_PTR_TO_BTF_ID_TRUSTED', [], ALL, { gplOnly: true, retBtfName: 'task_struct' }),
+  p(F.BPF_FUNC_find_vma, 'RET_INTEGER',
+    [a('ARG_PTR_TO_BTF_ID', { btfName: 'task_struct' }), ANY, a('ARG_PTR_TO_FUNC'), a('ARG_PTR_TO_STACK', { maybeNull: true }), ANY],
+    ALL, { callback: 'sync' }),
   p(F.BPF_FUNC_timer_init, 'RET_INTEGER', [TIMER, MAP, ANY], ALL, { gplOnly: true }),
   p(F.BPF_FUNC_timer_set_callback, 'RET_INTEGER', [TIMER, a('ARG_PTR_TO_FUNC')], ALL, { gplOnly: true, callback: 'async' }),
   p(F.BPF_FUNC_timer_start, 'RET_INTEGER', [TIMER, ANY, ANY], ALL, { gplOnly: true }),
@@ -153,6 +166,7 @@ export function helperProtos(): readonly HelperProto[] {
 export const MAP_ONLY_HELPERS: ReadonlyMap<number, ReadonlySet<number>> = new Map([
   [BPF_MAP_TYPE_PROG_ARRAY, new Set([F.BPF_FUNC_tail_call])],
   [BPF_MAP_TYPE_RINGBUF, new Set([F.BPF_FUNC_ringbuf_output, F.BPF_FUNC_ringbuf_reserve, F.BPF_FUNC_ringbuf_query])],
+  [BPF_MAP_TYPE_USER_RINGBUF, new Set([F.BPF_FUNC_user_ringbuf_drain])],
   [BPF_MAP_TYPE_PERF_EVENT_ARRAY, new Set([F.BPF_FUNC_perf_event_output, F.BPF_FUNC_perf_event_read])],
   [BPF_MAP_TYPE_QUEUE, new Set([F.BPF_FUNC_map_peek_elem, F.BPF_FUNC_map_pop_elem, F.BPF_FUNC_map_push_elem])],
   [BPF_MAP_TYPE_STACK, new Set([F.BPF_FUNC_map_peek_elem, F.BPF_FUNC_map_pop_elem, F.BPF_FUNC_map_push_elem])],

@@ -2,8 +2,9 @@
  * BPF program -> one WebAssembly module. Each BPF function (main program, bpf-to-bpf callees,
  * callbacks) becomes a Wasm function `(R1..R5: i64) -> R0: i64` whose body is the structured
  * form of its CFG (structurize.ts); each also gets an exported entry wrapper that sets up the
- * run's frame base. Helper calls go through one import (or an inline Wasm implementation bound
- * to the helper id), faults through a trap import that throws the interpreter's RunError.
+ * run's frame base. Calls are lowered in lower-call.ts (helpers through one import, or the Wasm
+ * implementation the runtime chose for the call site); faults go through a trap import that
+ * throws the interpreter's RunError.
  *
  * Frames: BPF stacks live in the address space; Wasm globals hold the frame pointer (stack top)
  * of each absolute frame index; a function's prologue takes the next index, gets R10 from its
@@ -13,48 +14,29 @@
  */
 import type { Insn } from '../isa/insn.ts';
 import {
-  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_CALL, BPF_EXIT, BPF_HELPER_CALL, BPF_IND, BPF_JA, BPF_JCOND, BPF_JMP,
-  BPF_LD, BPF_LD_IMM64, BPF_LDX, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_KFUNC_CALL,
-  BPF_ST, BPF_STX, BPF_X, MAX_BPF_REG, MAX_BPF_STACK, MAX_CALL_FRAMES, insnClass, insnMode, insnOp,
-  insnSize, insnSrcBit,
+  BPF_ABS, BPF_ALU, BPF_ALU64, BPF_CALL, BPF_EXIT, BPF_IND, BPF_JA, BPF_JCOND, BPF_JMP, BPF_LD,
+  BPF_LD_IMM64, BPF_LDX, BPF_PSEUDO_FUNC, BPF_ST, BPF_STX, MAX_BPF_REG, MAX_BPF_STACK, insnClass,
+  insnMode, insnOp, insnSize,
 } from '../isa/opcodes.ts';
-import { InsnError, InternalError, RunError, isBpfError } from '../util/errors.ts';
+import { BpfError, InsnError, InternalError, RunError, isBpfError } from '../util/errors.ts';
 import { E2BIG, EINVAL, EOPNOTSUPP } from '../uapi/errno.ts';
-import { helperName } from '../uapi/helpers.ts';
 import { BPF_MAX_LOOPS, encodeFuncPtr, type HelperLookup } from '../vm/abi.ts';
 import { invalidInsn } from '../vm/alu.ts';
 import { CALLEE_SAVED_MASK, CALLER_SAVED_MASK, FP_MASK, regUsage } from '../vm/reg-usage.ts';
-import { arrayIndexOf, jumpShape, targetSlot, type ProgramCfg } from './cfg.ts';
+import { arrayIndexOf, jumpShape, type ProgramCfg } from './cfg.ts';
 import {
-  F_FRAME_POINTER, F_HELPER, F_HELPERX, FIRST_BPF_FUNC, FRAME_SLOTS, G_BASE, G_BUDGET, G_FIDX, G_FP0,
-  G_OUT_R1, G_RSPAN, G_WSPAN, GLOBAL_COUNT, FuncEmitter, type ModuleMode,
+  ENTRY_VALUE_GLOBAL0, F_FRAME_POINTER, FIRST_BPF_FUNC, FRAME_SLOTS, G_BASE, G_BUDGET, G_FIDX, G_FP0,
+  G_OUT_R1, GLOBAL_COUNT, FuncEmitter, type ModuleMode,
 } from './emit.ts';
 import { initEffect } from './init-analysis.ts';
 import { lowerAlu, lowerCond } from './lower-alu.ts';
 import { lowerLdAbs, lowerLdx, lowerStore } from './lower-mem.ts';
+import { lowerCall } from './lower-call.ts';
 import { structurize, type FlowNode } from './structurize.ts';
+import { constantR1AtHelperCalls } from './const-regs.ts';
+import type { EntryValue, InlineHelperLookup, SharedFunction } from './inline.ts';
 import { CodeWriter, ModuleBuilder } from './wasm/encoder.ts';
 import { I32, I64, type ValType } from './wasm/opcodes.ts';
-
-/** What an inline helper's code may use. */
-export interface InlineHelperContext {
-  readonly w: CodeWriter;
-  /** Push argument register R1..R5 (i64). */
-  arg(n: 1 | 2 | 3 | 4 | 5): void;
-  /** Two scratch i64 locals and one i32 local the helper may clobber. */
-  readonly scratch64: readonly [number, number];
-  readonly scratch32: number;
-  readonly insnIdx: number;
-}
-
-/**
- * A helper implemented in WebAssembly, emitted in place of the JS import call: `emit` must leave
- * exactly one i64 (the new R0) on the stack. This is how hot helpers (map lookups over the maps'
- * linear-memory layout, ktime, prandom) avoid the JS round trip.
- */
-export interface InlineHelper {
-  emit(ctx: InlineHelperContext): void;
-}
 
 /** Compile-time options of one module. */
 export interface ModuleOptions {
@@ -62,7 +44,11 @@ export interface ModuleOptions {
   /** Loop iterations a checked run may take (stands in for the interpreter's maxInsns). */
   readonly loopBudget: number;
   readonly helpers: HelperLookup | undefined;
-  readonly inlineHelpers: ((id: number) => InlineHelper | undefined) | undefined;
+  readonly inlineHelpers: InlineHelperLookup | undefined;
+  /** Bytes of stack each function (by entry slot) can touch, when a verifier has measured it. */
+  readonly stackDepths: ReadonlyMap<number, number> | undefined;
+  /** Values the runtime sets at each entry, readable by inline helpers (Wasm globals). */
+  readonly entryValues: readonly EntryValue[];
   readonly resolveLdImm64: ((insn: Insn) => bigint) | undefined;
 }
 
@@ -82,11 +68,19 @@ export interface CompiledModule {
   readonly entries: ReadonlyMap<number, string>;
   /** Functions compiled with the dispatcher fallback (irreducible control flow). */
   readonly dispatcherFunctions: number;
+  /** Entry values the code reads (indices into ModuleOptions.entryValues); global `g{ENTRY_VALUE_GLOBAL0 + i}`. */
+  readonly usedEntryValues: readonly number[];
+  /** Helper call sites implemented in WebAssembly. */
+  readonly inlinedCalls: number;
 }
+
+/** The largest function body the WebAssembly JS API accepts (its implementation limits). */
+export const MAX_WASM_FUNCTION_BYTES = 7_654_321;
 
 /**
  * Compile a program's CFG into module bytes.
  * @throws {InsnError} EINVAL for a register number above 10 (as the interpreter's constructor).
+ * @throws {BpfError} E2BIG when a function is too large for the host's WebAssembly limits.
  */
 export function compileModule(cfg: ProgramCfg, opts: ModuleOptions): CompiledModule {
   for (const insn of cfg.insns) {
@@ -104,18 +98,35 @@ export function compileModule(cfg: ProgramCfg, opts: ModuleOptions): CompiledMod
   mb.importFunc('env', 'readok', { params: [I32, I32], results: [] });
   mb.importFunc('env', 'check', { params: [I64, I32, I32, I32], results: [I32] });
   mb.importFunc('env', 'ldabs', { params: [I32, I64, I64], results: [I64] });
+  mb.importFunc('env', 'load', { params: [I64, I32, I32], results: [I64] });
+  mb.importFunc('env', 'store', { params: [I64, I32, I64, I32], results: [] });
   mb.importMemory('env', 'memory', 1);
   for (let g = 0; g < GLOBAL_COUNT; g++) {
     const is32 = g === G_FIDX || g === G_BASE;
     mb.addGlobal(is32 ? I32 : I64, true, g === G_FIDX ? -1n : 0n);
     mb.exportGlobal(`g${g}`, g);
   }
+  opts.entryValues.forEach((v, i) => {
+    const g = mb.addGlobal(v.type === 'i32' ? I32 : I64, true, 0n);
+    if (g !== ENTRY_VALUE_GLOBAL0 + i) throw new InternalError(`entry value global ${i} moved`);
+    mb.exportGlobal(`g${g}`, g);
+  });
   const slots = [...cfg.functions.keys()];
   const funcIndex = new Map<number, number>(slots.map((s, i) => [s, FIRST_BPF_FUNC + i]));
   mb.setBody(mb.addFunc({ params: [I32], results: [I64] }, []), framePointerFunc());
-  const state: ModuleState = { cfg, opts, funcIndex, errors: [], helperSites: [], ldAbsSites: [], dispatcherFunctions: 0 };
+  const state: ModuleState = {
+    cfg, opts, funcIndex, errors: [], helperSites: [], ldAbsSites: [], dispatcherFunctions: 0,
+    r1Consts: opts.inlineHelpers === undefined ? new Map() : constantR1AtHelperCalls(cfg, (insn) => {
+      const v = ldImm64Value(opts, cfg, insn);
+      return v instanceof RunError ? undefined : v;
+    }),
+    shared: new Map(), sharedBase: FIRST_BPF_FUNC + 2 * slots.length, usedEntryValues: new Set(), inlinedCalls: 0,
+  };
   for (const s of slots) {
     const f = compileFunction(state, s);
+    if (f.w.length > MAX_WASM_FUNCTION_BYTES) {
+      throw new BpfError(E2BIG, `function at insn ${s} needs ${f.w.length} bytes of WebAssembly, more than the ${MAX_WASM_FUNCTION_BYTES} hosts accept`);
+    }
     const idx = mb.addFunc({ params: regParams, results: [I64] }, f.locals);
     if (idx !== funcIndex.get(s)) throw new InternalError(`function index of slot ${s} moved`);
     mb.setBody(idx, f.w);
@@ -127,9 +138,15 @@ export function compileModule(cfg: ProgramCfg, opts: ModuleOptions): CompiledMod
     mb.exportFunc(`f${s}`, idx);
     entries.set(s, `f${s}`);
   }
+  for (const { index, fn } of state.shared.values()) {
+    const idx = mb.addFunc({ params: fn.params, results: fn.results }, fn.locals);
+    if (idx !== index) throw new InternalError(`shared function ${index} moved`);
+    mb.setBody(idx, fn.body);
+  }
   return {
     bytes: mb.finish(), errors: state.errors, helperSites: state.helperSites, ldAbsSites: state.ldAbsSites,
-    entries, dispatcherFunctions: state.dispatcherFunctions,
+    entries, dispatcherFunctions: state.dispatcherFunctions, usedEntryValues: [...state.usedEntryValues].sort((a, b) => a - b),
+    inlinedCalls: state.inlinedCalls,
   };
 }
 
@@ -145,7 +162,8 @@ function framePointerFunc(): CodeWriter {
   return w;
 }
 
-interface ModuleState {
+/** What the lowering of one module shares (lower-call.ts reads it too). */
+export interface ModuleState {
   readonly cfg: ProgramCfg;
   readonly opts: ModuleOptions;
   readonly funcIndex: ReadonlyMap<number, number>;
@@ -153,6 +171,13 @@ interface ModuleState {
   readonly helperSites: HelperSite[];
   readonly ldAbsSites: Insn[];
   dispatcherFunctions: number;
+  /** R1 at helper calls where it is a constant, by slot (inline helpers only). */
+  readonly r1Consts: ReadonlyMap<number, bigint>;
+  /** Shared functions of inline helpers by key, with their function indices (from sharedBase). */
+  readonly shared: Map<string, { readonly index: number; readonly fn: SharedFunction }>;
+  readonly sharedBase: number;
+  readonly usedEntryValues: Set<number>;
+  inlinedCalls: number;
 }
 
 /** `(base, R1..R5[, mask]) -> R0`: set the run's frame base, run the function, restore. */
@@ -162,18 +187,11 @@ function entryWrapper(func: number, opts: ModuleOptions, nRegParams: number): Co
   const savedBase = savedFidx + 1;
   w.gget(G_FIDX).set(savedFidx).gget(G_BASE).set(savedBase);
   w.get(0).gset(G_BASE).get(0).i32(1).op('i32.sub').gset(G_FIDX);
-  if (opts.mode.checked) {
-    w.get(0).op('i32.eqz').open('if').i64(BigInt(opts.loopBudget)).gset(G_BUDGET).op('end');
-    resetCacheCode(w);
-  }
+  if (opts.mode.checked) w.get(0).op('i32.eqz').open('if').i64(BigInt(opts.loopBudget)).gset(G_BUDGET).op('end');
   for (let i = 1; i <= nRegParams; i++) w.get(i);
   w.call(func);
   w.get(savedFidx).gset(G_FIDX).get(savedBase).gset(G_BASE);
   return w;
-}
-
-function resetCacheCode(w: CodeWriter): void {
-  for (const g of [...G_RSPAN, ...G_WSPAN]) w.i64(0n).gset(g);
 }
 
 function compileFunction(state: ModuleState, slot: number): FuncEmitter {
@@ -194,7 +212,15 @@ function compileFunction(state: ModuleState, slot: number): FuncEmitter {
   w.gget(G_FIDX).i32(1).op('i32.add').tee(e.tmp32).gset(G_FIDX);
   w.get(e.tmp32).call(F_FRAME_POINTER);
   w.tee(e.reg[10]!).op('i32.wrap_i64').i32(MAX_BPF_STACK).op('i32.sub').set(e.fp32);
-  if (opts.mode.zeroStack) w.get(e.fp32).i32(0).i32(MAX_BPF_STACK).fc('memory.fill').byte(0);
+  if (opts.mode.zeroStack) {
+    // The whole frame, or (verified programs) the part the function can touch.
+    const depth = Math.min(MAX_BPF_STACK, (opts.stackDepths?.get(slot) ?? MAX_BPF_STACK) + 7) & ~7;
+    if (depth > 0) {
+      w.get(e.fp32);
+      if (depth < MAX_BPF_STACK) w.i32(MAX_BPF_STACK - depth).op('i32.add');
+      w.i32(0).i32(depth).fc('memory.fill').byte(0);
+    }
+  }
   if (usesMayGoto) w.i32(BPF_MAX_LOOPS).set(e.mayGoto);
   const ret = (): void => {
     if (opts.mode.checked) for (let r = 1; r <= 5; r++) e.get(r).gset(G_OUT_R1 + r - 1);
@@ -311,7 +337,7 @@ function lowerInsn(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => vo
 
 function lowerLd(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => void): void {
   if (insn.code === BPF_LD_IMM64) {
-    const v = ldImm64Value(state, insn);
+    const v = ldImm64Value(state.opts, state.cfg, insn);
     if (v instanceof RunError) e.trap(v);
     else e.w.i64(v).set(e.reg[insn.dst]!);
     return;
@@ -326,14 +352,14 @@ function lowerLd(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => void
 }
 
 /** The constant of an ld_imm64, resolved now; a RunError when the interpreter would stop there. */
-function ldImm64Value(state: ModuleState, insn: Insn): bigint | RunError {
+function ldImm64Value(opts: ModuleOptions, cfg: ProgramCfg, insn: Insn): bigint | RunError {
   if (insn.src === 0) return insn.imm64 ?? BigInt(insn.imm >>> 0);
   if (insn.src === BPF_PSEUDO_FUNC) {
     const slot = insn.idx + 1 + insn.imm;
-    if (arrayIndexOf(state.cfg.slots, slot) >= 0) return encodeFuncPtr(slot);
+    if (arrayIndexOf(cfg.slots, slot) >= 0) return encodeFuncPtr(slot);
     return new RunError(`ld_imm64 function pointer to slot ${slot} outside the program (insn ${insn.idx})`, insn.idx, EINVAL);
   }
-  const resolve = state.opts.resolveLdImm64;
+  const resolve = opts.resolveLdImm64;
   if (resolve === undefined) {
     return new RunError(`ld_imm64 with pseudo source ${insn.src} at insn ${insn.idx} needs the runtime to resolve it`, insn.idx, EOPNOTSUPP);
   }
@@ -346,59 +372,3 @@ function ldImm64Value(state: ModuleState, insn: Insn): bigint | RunError {
     throw err;
   }
 }
-
-function lowerCall(state: ModuleState, e: FuncEmitter, insn: Insn): void {
-  const w = e.w;
-  const x = insnSrcBit(insn.code) === BPF_X;
-  if (insn.src === BPF_PSEUDO_CALL && !x) {
-    w.gget(G_FIDX).gget(G_BASE).op('i32.sub').i32(MAX_CALL_FRAMES - 1).op('i32.ge_s').open('if');
-    e.trap(new RunError(`call stack too deep: more than ${MAX_CALL_FRAMES} frames at insn ${insn.idx}`, insn.idx, E2BIG));
-    w.op('end');
-    const target = targetSlot(insn);
-    const func = state.funcIndex.get(target);
-    if (func === undefined) {
-      e.trap(new RunError(`jump out of range or into the middle of ld_imm64 at insn ${insn.idx}`, insn.idx, EINVAL));
-      return;
-    }
-    for (let r = 1; r <= 5; r++) e.get(r);
-    if (e.mode.dynamicInit) w.get(e.init).i32(CALLER_SAVED_MASK).op('i32.and').i32(FP_MASK).op('i32.or');
-    w.call(func).set(e.reg[0]!);
-    if (e.mode.checked) for (let r = 1; r <= 5; r++) w.gget(G_OUT_R1 + r - 1).set(e.reg[r]!);
-    return;
-  }
-  if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
-    e.trap(new RunError(`kfunc calls are not supported at run time (btf id ${insn.imm}, insn ${insn.idx})`, insn.idx, EOPNOTSUPP));
-    return;
-  }
-  if (insn.src !== BPF_HELPER_CALL) {
-    e.trap(invalidInsn(insn, `unknown call kind src ${insn.src}`));
-    return;
-  }
-  state.helperSites.push({ insn });
-  const site = state.helperSites.length - 1;
-  if (x) {
-    e.get(insn.dst);
-    w.op('i32.wrap_i64').i32(site);
-    for (let r = 1; r <= 5; r++) e.get(r);
-    w.call(F_HELPERX).set(e.reg[0]!);
-    e.resetCache();
-    return;
-  }
-  const inline = state.opts.inlineHelpers?.(insn.imm);
-  if (inline !== undefined) {
-    inline.emit({ w, arg: (n) => { e.get(n); }, scratch64: [e.tmp64a, e.tmp64b], scratch32: e.tmp32, insnIdx: insn.idx });
-    w.set(e.reg[0]!);
-    return;
-  }
-  if (state.opts.helpers?.(insn.imm) === undefined) {
-    const name = helperName(insn.imm);
-    const what = name === undefined ? `#${insn.imm}` : `bpf_${name}#${insn.imm}`;
-    e.trap(new RunError(`helper ${what} is not available here (insn ${insn.idx})`, insn.idx, EINVAL));
-    return;
-  }
-  w.i32(site);
-  for (let r = 1; r <= 5; r++) e.get(r);
-  w.call(F_HELPER).set(e.reg[0]!);
-  e.resetCache();
-}
-

@@ -18,7 +18,14 @@ export const F_TRAP = 2; // (error i32) -> ()   throws
 export const F_READOK = 3; // (insnIdx i32, missing mask i32) -> ()   throws
 export const F_CHECK = 4; // (addr i64, size i32, write i32, insnIdx i32) -> i32 offset
 export const F_LDABS = 5; // (site i32, r6 i64, src i64) -> i64 (-1: the load failed)
-export const IMPORTED_FUNCS = 6;
+/**
+ * Checked mode, an access the region cache does not cover: done in JS exactly as the interpreter
+ * does it (AddressSpace.load / store), so context regions with field hooks (RegionFields) are
+ * converted; regions without hooks are then installed in the cache.
+ */
+export const F_LOAD = 6; // (addr i64, size i32, insnIdx i32) -> i64 zero-extended value
+export const F_STORE = 7; // (addr i64, size i32, value i64, insnIdx i32) -> ()
+export const IMPORTED_FUNCS = 8;
 /** Index of the first BPF function. */
 export const FIRST_BPF_FUNC = IMPORTED_FUNCS + 1;
 
@@ -43,8 +50,10 @@ export const FRAME_SLOTS = 128;
  */
 export const G_OUT_R1 = G_FP0 + FRAME_SLOTS;
 export const GLOBAL_COUNT = G_OUT_R1 + 5;
+/** The globals of entry values (inline.ts EntryValue) follow the fixed ones. */
+export const ENTRY_VALUE_GLOBAL0 = GLOBAL_COUNT;
 /** The defined function `(frame index i32) -> frame pointer i64`, first after the imports. */
-export const F_FRAME_POINTER = 6;
+export const F_FRAME_POINTER = IMPORTED_FUNCS;
 
 /** Index into the span tables for an access size. */
 export function sizeSlot(size: 1 | 2 | 4 | 8): 0 | 1 | 2 | 3 {
@@ -59,6 +68,8 @@ export interface ModuleMode {
   readonly dynamicInit: boolean;
   /** Zero each frame's stack on entry, as the interpreter does. */
   readonly zeroStack: boolean;
+  /** Slots of loads and stores always done by the load / store imports (context fields). */
+  readonly slowAccesses: ReadonlySet<number>;
 }
 
 /** Emits the code of one BPF function. */
@@ -139,39 +150,116 @@ export class FuncEmitter {
   }
 
   /**
-   * Push the i32 linear-memory address of an access of `size` bytes at `base + off`, and return
-   * the memarg offset to use with it. Checked mode validates the range against the live regions
-   * (a one-region cache per access kind in globals, the JS check import otherwise, which throws
-   * the interpreter's fault); stack accesses through a stable R10 inside the frame need no check.
+   * A statically safe stack access (through an unmodified R10, inside the frame): pushes the i32
+   * address and returns the memarg offset, or returns undefined when the access needs a check.
    */
-  address(insn: Insn, base: number, off: number, size: 1 | 2 | 4 | 8, write: boolean): number {
+  private stackAddress(base: number, off: number, size: number): number | undefined {
+    if (base !== 10 || !this.fpStable || off < -MAX_BPF_STACK || off + size > 0) return undefined;
+    this.w.get(this.fp32);
+    return off + MAX_BPF_STACK;
+  }
+
+  /** Unchecked mode: push the i32 address of `base + off` and return the memarg offset. */
+  private plainAddress(base: number, off: number): number {
     const w = this.w;
-    if (base === 10 && this.fpStable && off >= -MAX_BPF_STACK && off + size <= 0) {
-      w.get(this.fp32);
-      return off + MAX_BPF_STACK;
+    this.get(base);
+    if (off >= 0) {
+      w.op('i32.wrap_i64');
+      return off;
     }
-    if (!this.mode.checked) {
-      this.get(base);
-      if (off >= 0) {
-        w.op('i32.wrap_i64');
-        return off;
-      }
-      w.i64(BigInt(off)).op('i64.add').op('i32.wrap_i64');
-      return 0;
-    }
+    w.i64(BigInt(off)).op('i64.add').op('i32.wrap_i64');
+    return 0;
+  }
+
+  /** Checked mode: tmp64c := base + off; pushes the i32 condition "inside the cached region". */
+  private cacheHit(base: number, off: number, size: 1 | 2 | 4 | 8, write: boolean): void {
+    const w = this.w;
     this.get(base);
     if (off !== 0) w.i64(BigInt(off)).op('i64.add');
     w.tee(this.tmp64c).gget(write ? G_WLO : G_RLO).op('i64.sub');
     w.gget((write ? G_WSPAN : G_RSPAN)[sizeSlot(size)]).op('i64.lt_u');
-    w.open('if', I32).get(this.tmp64c).op('i32.wrap_i64');
-    w.op('else').get(this.tmp64c).i32(size).i32(write ? 1 : 0).i32(insn.idx).call(F_CHECK).op('end');
-    return 0;
   }
 
-  /** Forget the cached regions (after anything that may free a region: helper calls). */
-  resetCache(): void {
-    if (!this.mode.checked) return;
-    for (const g of [...G_RSPAN, ...G_WSPAN]) this.w.i64(0n).gset(g);
+  /**
+   * Push the i64 value of a load of `size` bytes at `base + off` (zero- or sign-extended). In
+   * checked mode an access outside the cached region goes to the load import, which does what the
+   * interpreter does (faults, context field conversion) and caches plain regions.
+   */
+  load(insn: Insn, base: number, off: number, size: 1 | 2 | 4 | 8, signed: boolean): void {
+    const w = this.w;
+    const op = signed && size !== 8 ? LOAD_S[size] : LOAD_U[size];
+    const stack = this.stackAddress(base, off, size);
+    if (stack !== undefined) {
+      w.mem(op, stack);
+      return;
+    }
+    if (this.mode.slowAccesses.has(insn.idx)) {
+      this.get(base);
+      if (off !== 0) w.i64(BigInt(off)).op('i64.add');
+      w.i32(size).i32(insn.idx).call(F_LOAD);
+      if (signed && size !== 8) w.op(EXTEND_S[size]);
+      return;
+    }
+    if (!this.mode.checked) {
+      w.mem(op, this.plainAddress(base, off));
+      return;
+    }
+    this.cacheHit(base, off, size, false);
+    w.open('if', I64).get(this.tmp64c).op('i32.wrap_i64').mem(op, 0);
+    w.op('else').get(this.tmp64c).i32(size).i32(insn.idx).call(F_LOAD);
+    if (signed && size !== 8) w.op(EXTEND_S[size]);
+    w.op('end');
+  }
+
+  /**
+   * A store of the low `size` bytes of the i64 `value` pushes, at `base + off` (`value` is called
+   * once per path, so it must only read locals). Checked misses go to the store import.
+   */
+  store(insn: Insn, base: number, off: number, size: 1 | 2 | 4 | 8, value: () => void): void {
+    const w = this.w;
+    const stack = this.stackAddress(base, off, size);
+    if (stack !== undefined) {
+      value();
+      w.mem(STORE[size], stack);
+      return;
+    }
+    if (this.mode.slowAccesses.has(insn.idx)) {
+      this.get(base);
+      if (off !== 0) w.i64(BigInt(off)).op('i64.add');
+      w.i32(size);
+      value();
+      w.i32(insn.idx).call(F_STORE);
+      return;
+    }
+    if (!this.mode.checked) {
+      const o = this.plainAddress(base, off);
+      value();
+      w.mem(STORE[size], o);
+      return;
+    }
+    this.cacheHit(base, off, size, true);
+    w.open('if').get(this.tmp64c).op('i32.wrap_i64');
+    value();
+    w.mem(STORE[size], 0);
+    w.op('else').get(this.tmp64c).i32(size);
+    value();
+    w.i32(insn.idx).call(F_STORE).op('end');
+  }
+
+  /**
+   * Push the i32 linear-memory address of a read-modify-write at `base + off` and return the
+   * memarg offset. Checked misses go to the check import, which validates the range for writing
+   * and returns the offset: atomics see the plain bytes, as the interpreter's execAtomic does.
+   */
+  rmwAddress(insn: Insn, base: number, off: number, size: 1 | 2 | 4 | 8): number {
+    const w = this.w;
+    const stack = this.stackAddress(base, off, size);
+    if (stack !== undefined) return stack;
+    if (!this.mode.checked && !this.mode.slowAccesses.has(insn.idx)) return this.plainAddress(base, off);
+    this.cacheHit(base, off, size, true);
+    w.open('if', I32).get(this.tmp64c).op('i32.wrap_i64');
+    w.op('else').get(this.tmp64c).i32(size).i32(1).i32(insn.idx).call(F_CHECK).op('end');
+    return 0;
   }
 
   /** A load or store with the given memarg offset. */
@@ -179,3 +267,11 @@ export class FuncEmitter {
     this.w.mem(name, offset);
   }
 }
+
+/** Loads that zero-extend into an i64 register. */
+export const LOAD_U: Readonly<Record<1 | 2 | 4 | 8, Op>> = { 1: 'i64.load8_u', 2: 'i64.load16_u', 4: 'i64.load32_u', 8: 'i64.load' };
+/** Loads that sign-extend (BPF_MEMSX). */
+export const LOAD_S: Readonly<Record<1 | 2 | 4, Op>> = { 1: 'i64.load8_s', 2: 'i64.load16_s', 4: 'i64.load32_s' };
+/** Stores of the low bytes of an i64. */
+export const STORE: Readonly<Record<1 | 2 | 4 | 8, Op>> = { 1: 'i64.store8', 2: 'i64.store16', 4: 'i64.store32', 8: 'i64.store' };
+const EXTEND_S: Readonly<Record<1 | 2 | 4, Op>> = { 1: 'i64.extend8_s', 2: 'i64.extend16_s', 4: 'i64.extend32_s' };

@@ -148,7 +148,7 @@ describe('JitProgram', () => {
     const insns = program([alu64.mov.imm(R1, 40), alu64.mov.imm(R2, 2), call(99), exit()]);
     const jit = compileProgramSync(insns, {
       memory,
-      inlineHelpers: (id) => (id === 99 ? { emit: (c) => { c.arg(1); c.arg(2); c.w.op('i64.add'); } } : undefined),
+      inlineHelpers: (site) => (site.helperId === 99 ? { emit: (c) => { c.arg(1); c.arg(2); c.w.op('i64.add'); } } : undefined),
     });
     assert.equal(jit.run([]), 42n);
     jit.dispose();

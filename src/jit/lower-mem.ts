@@ -11,26 +11,18 @@ import {
   BPF_MEMSX, BPF_OR, BPF_STORE_REL, BPF_W, BPF_XCHG, BPF_XOR, insnMode, insnSize, sizeBytes,
 } from '../isa/opcodes.ts';
 import { invalidInsn } from '../vm/alu.ts';
-import { F_LDABS, type FuncEmitter } from './emit.ts';
+import { F_LDABS, LOAD_U, STORE, type FuncEmitter } from './emit.ts';
 import type { Op } from './wasm/opcodes.ts';
-
-const LOAD_U: Record<1 | 2 | 4 | 8, Op> = { 1: 'i64.load8_u', 2: 'i64.load16_u', 4: 'i64.load32_u', 8: 'i64.load' };
-const LOAD_S: Record<1 | 2 | 4, Op> = { 1: 'i64.load8_s', 2: 'i64.load16_s', 4: 'i64.load32_s' };
-const STORE: Record<1 | 2 | 4 | 8, Op> = { 1: 'i64.store8', 2: 'i64.store16', 4: 'i64.store32', 8: 'i64.store' };
 
 /** BPF_LDX. */
 export function lowerLdx(e: FuncEmitter, insn: Insn): void {
   const size = sizeBytes(insnSize(insn.code));
   const mode = insnMode(insn.code);
-  let op: Op;
-  if (mode === BPF_MEM) op = LOAD_U[size];
-  else if (mode === BPF_MEMSX && size !== 8) op = LOAD_S[size];
-  else {
+  if (mode !== BPF_MEM && (mode !== BPF_MEMSX || size === 8)) {
     e.trap(invalidInsn(insn, `unsupported load mode 0x${mode.toString(16)}`));
     return;
   }
-  const offset = e.address(insn, insn.src, insn.off, size, false);
-  e.mem(op, offset);
+  e.load(insn, insn.src, insn.off, size, mode === BPF_MEMSX);
   e.set(insn.dst);
 }
 
@@ -46,25 +38,23 @@ export function lowerStore(e: FuncEmitter, insn: Insn, isStx: boolean): void {
     e.trap(invalidInsn(insn, `unsupported store mode 0x${mode.toString(16)}`));
     return;
   }
-  const offset = e.address(insn, insn.dst, insn.off, size, true);
-  if (isStx) e.get(insn.src);
-  else e.w.i64(BigInt(insn.imm | 0));
-  e.mem(STORE[size], offset);
+  e.store(insn, insn.dst, insn.off, size, () => {
+    if (isStx) e.get(insn.src);
+    else e.w.i64(BigInt(insn.imm | 0));
+  });
 }
 
 function lowerAtomic(e: FuncEmitter, insn: Insn, size: 1 | 2 | 4 | 8): void {
   const w = e.w;
   const op = insn.imm;
+  // Load-acquire and store-release are plain accesses here (execAtomic uses load / store).
   if (op === BPF_LOAD_ACQ) {
-    const offset = e.address(insn, insn.src, insn.off, size, false);
-    e.mem(LOAD_U[size], offset);
+    e.load(insn, insn.src, insn.off, size, false);
     e.set(insn.dst);
     return;
   }
   if (op === BPF_STORE_REL) {
-    const offset = e.address(insn, insn.dst, insn.off, size, true);
-    e.get(insn.src);
-    e.mem(STORE[size], offset);
+    e.store(insn, insn.dst, insn.off, size, () => { e.get(insn.src); });
     return;
   }
   const sz = insnSize(insn.code);
@@ -73,7 +63,7 @@ function lowerAtomic(e: FuncEmitter, insn: Insn, size: 1 | 2 | 4 | 8): void {
     return;
   }
   // The address is checked (for writing) before the operation is decoded, as in execAtomic.
-  const offset = e.address(insn, insn.dst, insn.off, size, true);
+  const offset = e.rmwAddress(insn, insn.dst, insn.off, size);
   const addr = e.tmp32;
   w.set(addr);
   const load = LOAD_U[size];

@@ -2,12 +2,15 @@
  * A JIT-compiled program: the drop-in for the Interpreter (`run`, `callFunction`, `dispose`, the
  * same options), backed by one WebAssembly instance over the runtime's memory.
  *
- * Modes: `checked` (the default until the verifier runs before it) bounds-checks every memory
- * access against the live regions and counts loop iterations, so unverified code faults as in
- * the interpreter; `unchecked` is for verified programs (plain loads and stores; Wasm's own
- * bounds keep the host safe). Reads of registers without a value stop the run with the
- * interpreter's `R%d !read_ok`: proven absent at compile time where possible (init-analysis.ts),
- * else checked at run time by a second, exact variant of the module, compiled on demand.
+ * Modes: `checked` (the default, for unverified code) bounds-checks every memory access against
+ * the live regions and counts loop iterations, so unverified code faults as in the interpreter;
+ * `unchecked` is for verified programs (plain loads and stores; Wasm's own bounds keep the host
+ * safe), with the accesses the verifier found to be context field accesses (`slowAccesses`) done
+ * by the runtime's AddressSpace, which converts them. Reads of registers without a value stop the
+ * run with the interpreter's `R%d !read_ok`: proven absent at compile time where possible
+ * (init-analysis.ts, or `registersProven` by a verifier), else checked at run time by a second,
+ * exact variant of the module, compiled on demand.
+ * Checked mode keeps the last region read and written in an access cache (region-cache.ts).
  * Works in node / browser.
  */
 import type { Insn } from '../isa/insn.ts';
@@ -19,13 +22,15 @@ import { hex64 } from '../util/u64.ts';
 import { DEFAULT_MAX_INSNS, MAX_NESTED_RUNS, decodeFuncPtr, type HelperEnv, type HelperFn, type HelperLookup } from '../vm/abi.ts';
 import type { RunArgs } from '../vm/interpreter.ts';
 import { ldAbs, type PacketLookup } from '../vm/ld-abs.ts';
-import type { AddressSpace, Region } from '../vm/memory.ts';
+import type { AddressSpace } from '../vm/memory.ts';
 import { firstReg } from '../vm/reg-usage.ts';
 import { StackPool } from '../vm/stack-pool.ts';
 import { buildCfg, type ProgramCfg } from './cfg.ts';
-import { compileModule, type CompiledModule, type InlineHelper } from './compile.ts';
-import { G_BASE, G_FIDX, G_FP0, G_RLO, G_RSPAN, G_WLO, G_WSPAN, GLOBAL_COUNT } from './emit.ts';
+import { compileModule, type CompiledModule } from './compile.ts';
+import { ENTRY_VALUE_GLOBAL0, G_BASE, G_FIDX, G_FP0, GLOBAL_COUNT } from './emit.ts';
+import type { EntryValue, InlineHelperLookup } from './inline.ts';
 import { allReadsInitialised, entryMask } from './init-analysis.ts';
+import { install, validateCache, type RegionCache } from './region-cache.ts';
 import { WA, type WasmGlobal, type WasmModule } from './wasm/host.ts';
 
 /** Options of {@link compileProgram}: the Interpreter's, plus the JIT's own. */
@@ -43,8 +48,22 @@ export interface JitOptions {
   readonly zeroStack?: boolean;
   /** Slots `run` may start at besides 0 (function starts are always entries). */
   readonly entrySlots?: readonly number[];
-  /** Helpers implemented in WebAssembly, emitted inline instead of the JS import. */
-  readonly inlineHelpers?: (id: number) => InlineHelper | undefined;
+  /**
+   * Slots of loads and stores done through the AddressSpace (load / store imports) in every mode:
+   * context field accesses of verified programs, which the runtime converts as the kernel does.
+   */
+  readonly slowAccesses?: ReadonlySet<number>;
+  /** A verifier proved that no register is read before it is written: no run-time read checks. */
+  readonly registersProven?: boolean;
+  /**
+   * Stack bytes each function (by entry slot) can touch, as a verifier measured them: only those
+   * are zeroed on entry (the rest of the frame is never read).
+   */
+  readonly stackDepths?: ReadonlyMap<number, number>;
+  /** Helpers implemented in WebAssembly, emitted inline instead of the JS import, by call site. */
+  readonly inlineHelpers?: InlineHelperLookup;
+  /** Values set at each entry for the inline helpers to read (inline.ts). */
+  readonly entryValues?: readonly EntryValue[];
 }
 
 /** Compilation figures. */
@@ -56,14 +75,21 @@ export interface JitStats {
   /** Whether the primary module checks readable registers at run time. */
   readonly dynamicInit: boolean;
   readonly compileMs: number;
+  /** Helper call sites implemented in WebAssembly. */
+  readonly inlinedCalls: number;
+  /** Whether memory accesses are bounds-checked and loops counted (unverified code). */
+  readonly checked: boolean;
 }
 
 interface Variant {
   readonly compiled: CompiledModule;
   readonly entries: Map<number, (...args: (number | bigint)[]) => bigint>;
   readonly globals: readonly WasmGlobal[];
+  /** The entry values the code reads, with their globals. */
+  readonly entryValues: readonly { readonly value: EntryValue; readonly global: WasmGlobal }[];
+  /** The regions in the access caches (checked mode). */
+  readonly cache: RegionCache;
 }
-
 
 function isArgList(args: RunArgs): args is readonly bigint[] {
   return Array.isArray(args);
@@ -73,7 +99,7 @@ function isArgList(args: RunArgs): args is readonly bigint[] {
 export class JitProgram {
   readonly insns: readonly Insn[];
   readonly memory: AddressSpace;
-  stats: JitStats = { insns: 0, wasmBytes: 0, functions: 0, dispatcherFunctions: 0, dynamicInit: false, compileMs: 0 };
+  stats: JitStats = { insns: 0, wasmBytes: 0, functions: 0, dispatcherFunctions: 0, dynamicInit: false, compileMs: 0, inlinedCalls: 0, checked: true };
   private readonly opts: JitOptions;
   private readonly cfg: ProgramCfg;
   private readonly checked: boolean;
@@ -82,7 +108,9 @@ export class JitProgram {
   private readonly stacks: StackPool;
   private primaryVariant: Variant | undefined;
   private exact: Variant | undefined;
-  private readonly initOk = new Map<string, boolean>();
+  /** readsProven results by slot * 8 + argument count; the main entry's by argument count in `initOkMain` (-1: not known yet). */
+  private readonly initOk = new Map<number, boolean>();
+  private readonly initOkMain = new Int8Array(6).fill(-1);
   private nest = 0;
   private disposed = false;
 
@@ -95,7 +123,7 @@ export class JitProgram {
     this.opts = options;
     this.checked = (options.mode ?? 'checked') === 'checked';
     this.cfg = buildCfg(insns, options.entrySlots ?? [0]);
-    this.dynamicPrimary = ![...this.cfg.functions.keys()].every((s) => this.readsProven(s, 5));
+    this.dynamicPrimary = options.registersProven !== true && ![...this.cfg.functions.keys()].every((s) => this.readsProven(s, 5));
     this.stacks = new StackPool(options.memory);
   }
 
@@ -142,6 +170,7 @@ export class JitProgram {
     this.stats = {
       insns: this.insns.length, wasmBytes: compiled.bytes.length, functions: this.cfg.functions.size,
       dispatcherFunctions: compiled.dispatcherFunctions, dynamicInit: this.dynamicPrimary, compileMs: Date.now() - t0,
+      inlinedCalls: compiled.inlinedCalls, checked: this.checked,
     };
   }
 
@@ -150,7 +179,15 @@ export class JitProgram {
   }
 
   private readsProven(slot: number, argc: number): boolean {
-    const key = `${slot}/${argc}`;
+    if (this.opts.registersProven === true) return true;
+    if (slot === 0) {
+      const known = this.initOkMain[argc]!;
+      if (known >= 0) return known === 1;
+      const ok = allReadsInitialised(this.cfg, 0, entryMask(argc));
+      this.initOkMain[argc] = ok ? 1 : 0;
+      return ok;
+    }
+    const key = slot * 8 + argc;
     let ok = this.initOk.get(key);
     if (ok === undefined) {
       ok = allReadsInitialised(this.cfg, slot, entryMask(argc));
@@ -161,10 +198,12 @@ export class JitProgram {
 
   private compiledFor(dynamicInit: boolean): CompiledModule {
     return compileModule(this.cfg, {
-      mode: { checked: this.checked, dynamicInit, zeroStack: this.opts.zeroStack ?? true },
+      mode: { checked: this.checked, dynamicInit, zeroStack: this.opts.zeroStack ?? true, slowAccesses: this.opts.slowAccesses ?? new Set() },
       loopBudget: this.opts.maxInsns ?? DEFAULT_MAX_INSNS,
       helpers: this.opts.helpers,
       inlineHelpers: this.opts.inlineHelpers,
+      stackDepths: this.opts.stackDepths,
+      entryValues: this.opts.entryValues ?? [],
       resolveLdImm64: this.opts.resolveLdImm64,
     });
   }
@@ -177,9 +216,11 @@ export class JitProgram {
       return { insn, env, fn: helpers?.(insn.imm) };
     });
     let globals: WasmGlobal[] = [];
+    const cache: RegionCache = { read: undefined, write: undefined };
     const call = (fn: HelperFn, env: HelperEnv, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
       const r0: unknown = fn(env, BigInt.asUintN(64, a), BigInt.asUintN(64, b), BigInt.asUintN(64, c), BigInt.asUintN(64, d), BigInt.asUintN(64, e));
       if (typeof r0 !== 'bigint') throw new InternalError(`helper #${id} returned ${typeof r0}, not a bigint`);
+      validateCache(globals, cache);
       return r0;
     };
     const imports = {
@@ -208,9 +249,19 @@ export class JitProgram {
         check: (addr: bigint, size: number, write: number, insnIdx: number): number => {
           const ptr = BigInt.asUintN(64, addr);
           const off = memory.check(ptr, size, write ? 'write' : 'read', insnIdx);
-          const r = memory.find(ptr, size);
-          if (r !== undefined) install(globals, r);
+          install(globals, cache, memory.find(ptr, size));
           return off;
+        },
+        load: (addr: bigint, size: number, insnIdx: number): bigint => {
+          const ptr = BigInt.asUintN(64, addr);
+          const v = memory.load(ptr, size as 1 | 2 | 4 | 8, insnIdx);
+          install(globals, cache, memory.find(ptr, size));
+          return v;
+        },
+        store: (addr: bigint, size: number, value: bigint, insnIdx: number): void => {
+          const ptr = BigInt.asUintN(64, addr);
+          memory.store(ptr, size as 1 | 2 | 4 | 8, BigInt.asUintN(64, value), insnIdx);
+          install(globals, cache, memory.find(ptr, size));
         },
         ldabs: (site: number, r6: bigint, src: bigint): bigint => {
           const insn = compiled.ldAbsSites[site]!;
@@ -227,7 +278,9 @@ export class JitProgram {
     this.framePtrs.forEach((fp, i) => { globals[G_FP0 + i]!.value = fp; });
     const entries = new Map<number, (...args: (number | bigint)[]) => bigint>();
     for (const [slot, name] of compiled.entries) entries.set(slot, inst.exports[name] as (...args: (number | bigint)[]) => bigint);
-    return { compiled, entries, globals };
+    const values = this.opts.entryValues ?? [];
+    const entryValues = compiled.usedEntryValues.map((i) => ({ value: values[i]!, global: inst.exports[`g${ENTRY_VALUE_GLOBAL0 + i}`] as WasmGlobal }));
+    return { compiled, entries, globals, entryValues, cache };
   }
 
   /**
@@ -283,6 +336,11 @@ export class JitProgram {
     this.ensureFrames(base + MAX_CALL_FRAMES);
     const fn = v.entries.get(slot)!;
     const saved = this.nest > 0 ? [v.globals[G_FIDX]!.value, v.globals[G_BASE]!.value] as const : undefined;
+    // Entry values: set for this entry, the outer entry's given back when a nested one returns.
+    const evs = v.entryValues;
+    const savedValues = this.nest > 0 && evs.length > 0 ? evs.map((ev) => ev.global.value) : undefined;
+    for (let i = 0; i < evs.length; i++) evs[i]!.global.value = evs[i]!.value.read();
+    validateCache(v.globals, v.cache);
     // No closures here: this is the per-run path (and bundlers may wrap closures in __name calls).
     const a0 = args[0] ?? 0n;
     const a1 = args[1] ?? 0n;
@@ -294,7 +352,7 @@ export class JitProgram {
       const r = v === this.exact || dynamic
         ? fn(base, a0, a1, a2, a3, a4, entryMask(args.length))
         : fn(base, a0, a1, a2, a3, a4);
-      return BigInt.asUintN(64, r);
+      return r < 0n ? BigInt.asUintN(64, r) : r;
     } catch (e) {
       if (saved !== undefined) {
         v.globals[G_FIDX]!.value = saved[0];
@@ -303,6 +361,7 @@ export class JitProgram {
       throw this.translate(e, insnIdx);
     } finally {
       this.nest--;
+      if (savedValues !== undefined) for (let i = 0; i < evs.length; i++) evs[i]!.global.value = savedValues[i]!;
     }
   }
 
@@ -344,15 +403,4 @@ export function compileProgram(insns: readonly Insn[], options: JitOptions): Pro
 /** Compile synchronously; see {@link JitProgram.compileSync}. */
 export function compileProgramSync(insns: readonly Insn[], options: JitOptions): JitProgram {
   return JitProgram.compileSync(insns, options);
-}
-
-/** Install `r` in the access caches (reads always; writes when the region is writable). */
-function install(globals: readonly WasmGlobal[], r: Region): void {
-  const span = r.sizeBytes;
-  const sizes = [1, 2, 4, 8];
-  globals[G_RLO]!.value = r.ptr;
-  sizes.forEach((s, i) => { globals[G_RSPAN[i]!]!.value = BigInt(Math.max(0, span - s + 1)); });
-  if (!r.writable) return;
-  globals[G_WLO]!.value = r.ptr;
-  sizes.forEach((s, i) => { globals[G_WSPAN[i]!]!.value = BigInt(Math.max(0, span - s + 1)); });
 }

@@ -2,7 +2,7 @@
  * The real ground truth: each loader_*.bpf.o opened and loaded by the system's libbpf (Debian's
  * 1.1) into the running kernel through tools/libbpf/objinfo.c, compared with tsbpf's spec.
  * Programs: type, expected attach type, linked instruction count (bpf_program__insn_cnt after
- * load). Maps: type, key/value size, max entries, flags as the kernel reports them.
+ * load). Maps: type, key/value size, max entries, flags, map_extra as the kernel reports them.
  * Skips visibly where libbpf-dev, cc or bpf() are not available.
  *
  * Documented differences:
@@ -63,11 +63,12 @@ function compareMaps(spec: CollectionSpec, objName: string, info: Extract<ObjInf
     assert.equal(m.flags, lm.flags, `${m.name}: flags`);
     assert.equal(m.pinning, lm.pinning, `${m.name}: pinning`);
     assert.equal(m.numaNode, lm.numaNode, `${m.name}: numa node`);
+    assert.equal(m.mapExtra, BigInt(lm.mapExtra), `${m.name}: map_extra`);
   }
   assert.deepEqual(order, info.maps.map((m) => m.name), 'maps in libbpf order');
 }
 
-for (const name of ['loader_progs', 'loader_maps', 'loader_probe']) {
+for (const name of ['loader_progs', 'loader_maps', 'loader_probe', 'loader_map_extra']) {
   test(`${name}: matches what libbpf loads into the kernel`, (t) => {
     if (probe !== true) { t.skip(`libbpf/kernel not available: ${probe}`); return; }
     const info = report(name, 'load');

@@ -11,7 +11,7 @@ import * as B from '../uapi/bpf.ts';
 import { kernelMapName, loadCollectionSpec, objectNameOf } from './index.ts';
 import { bpftoolMaps, fixture, mainSlots, object, objdumpFunctions, slotCount } from './test-helpers.ts';
 
-const OBJECTS = ['loader_progs', 'loader_maps', 'loader_legacy', 'loader_tracing'];
+const OBJECTS = ['loader_progs', 'loader_maps', 'loader_legacy', 'loader_tracing', 'loader_map_extra'];
 
 for (const name of OBJECTS) {
   test(`${name}: programs, sections and instruction counts match llvm-objdump`, () => {
@@ -49,6 +49,7 @@ for (const name of OBJECTS) {
       assert.equal(m.flags, d.fields.get('map_flags') ?? 0, `${d.name}.map_flags`);
       assert.equal(m.numaNode, d.fields.get('numa_node') ?? 0, `${d.name}.numa_node`);
       assert.equal(m.pinning, d.fields.get('pinning') ?? 0, `${d.name}.pinning`);
+      assert.equal(m.mapExtra, BigInt(d.fields.get('map_extra') ?? 0), `${d.name}.map_extra`);
       if (d.fields.has('key_size')) assert.equal(m.keySize, d.fields.get('key_size'), `${d.name}.key_size`);
       if (d.fields.has('value_size')) assert.equal(m.valueSize, d.fields.get('value_size'), `${d.name}.value_size`);
       assert.equal(m.keyTypeId, d.keyTypeId, `${d.name}.key type`);

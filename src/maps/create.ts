@@ -10,21 +10,22 @@ import {
   BPF_WORKQUEUE,
 } from '../btf/special-fields.ts';
 import { BpfError } from '../util/errors.ts';
-import { E2BIG, EACCES, EINVAL, EOPNOTSUPP, errnoName } from '../uapi/errno.ts';
+import { E2BIG, EACCES, EINVAL, ENOTSUPP, EOPNOTSUPP, errnoName } from '../uapi/errno.ts';
 import {
   BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE,
   BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_ZERO_SEED,
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PROG_ARRAY,
   BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK, mapTypeName,
 } from '../uapi/bpf.ts';
 import type { AddressSpace } from '../vm/memory.ts';
 import { ArrayMap } from './array.ts';
+import { BloomFilterMap } from './bloom-filter.ts';
 import { HashMap } from './hash.ts';
 import { LruHashMap } from './lru-hash.ts';
 import type { BpfMap, MapAttrs } from './map.ts';
 import { roundUp8 } from './map.ts';
-import { ArrayOfMapsMap, HashOfMapsMap, isMapInMap } from './map-in-map.ts';
+import { ArrayOfMapsMap, HashOfMapsMap, canBeInnerMap, isMapInMap } from './map-in-map.ts';
 import { ProgArrayMap } from './prog-array.ts';
 import { QueueStackMap } from './queue-stack.ts';
 import { RingBufMap } from './ringbuf.ts';
@@ -84,7 +85,7 @@ function hashCheck(a: MapAttrs, nCpus: number): number {
   if (a.type === BPF_MAP_TYPE_HASH_OF_MAPS && a.valueSize !== 4) return EINVAL;
   if ((flags & ~HTAB_CREATE_FLAG_MASK) !== 0 || !accessOk(flags)) return EINVAL;
   if (!lru && percpuLru) return EINVAL;
-  if (lru && !prealloc) return 524; // ENOTSUPP
+  if (lru && !prealloc) return ENOTSUPP;
   if (numaNode(a) !== -1 && (percpu || percpuLru)) return EINVAL;
   if (a.maxEntries === 0 || a.keySize === 0 || a.valueSize === 0) return EINVAL;
   if (a.keySize + a.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_STRUCT_SIZE) return E2BIG;
@@ -104,6 +105,17 @@ function queueStackCheck(a: MapAttrs): number {
   const flags = a.flags ?? 0;
   if (a.maxEntries === 0 || a.keySize !== 0 || a.valueSize === 0 || (flags & ~QUEUE_STACK_CREATE_FLAG_MASK) !== 0 || !accessOk(flags)) return EINVAL;
   if (a.valueSize > KMALLOC_MAX_SIZE) return E2BIG;
+  return 0;
+}
+
+const BLOOM_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ZERO_SEED | BPF_F_ACCESS_MASK_;
+
+/** bloom_map_alloc_check, then bloom_map_alloc's attribute checks. */
+function bloomCheck(a: MapAttrs): number {
+  const flags = a.flags ?? 0;
+  if (a.valueSize > KMALLOC_MAX_SIZE) return E2BIG;
+  if (a.keySize !== 0 || a.valueSize === 0 || a.maxEntries === 0 || (flags & ~BLOOM_CREATE_FLAG_MASK) !== 0 || !accessOk(flags)) return EINVAL;
+  if (((a.mapExtra ?? 0n) & ~0xfn) !== 0n) return EINVAL; // the low 4 bits: the number of hash functions
   return 0;
 }
 
@@ -148,7 +160,8 @@ function specialFieldsCheck(a: MapAttrs): number {
 export function mapCreateErrno(a: MapAttrs): number {
   const nCpus = a.nCpus ?? 2;
   const flags = a.flags ?? 0;
-  if ((a.mapExtra ?? 0n) !== 0n) return EINVAL;
+  // map_extra means something only for bloom filters (and arenas, which tsbpf does not create).
+  if ((a.mapExtra ?? 0n) !== 0n && a.type !== BPF_MAP_TYPE_BLOOM_FILTER) return EINVAL;
   if ((flags & (BPF_F_RDONLY | BPF_F_WRONLY)) === (BPF_F_RDONLY | BPF_F_WRONLY)) return EINVAL;
   const node = numaNode(a);
   if (node !== -1 && node !== 0) return EINVAL; // one NUMA node in this machine model
@@ -163,6 +176,8 @@ export function mapCreateErrno(a: MapAttrs): number {
       err = queueStackCheck(a); break;
     case BPF_MAP_TYPE_RINGBUF:
       err = ringbufCheck(a); break;
+    case BPF_MAP_TYPE_BLOOM_FILTER:
+      err = bloomCheck(a); break;
     default:
       return EINVAL;
   }
@@ -171,6 +186,7 @@ export function mapCreateErrno(a: MapAttrs): number {
     const t = a.innerMapTemplate;
     if (t === undefined) return EINVAL; // the kernel: inner_map_fd is not a map
     if (isMapInMap(t.type)) return EINVAL;
+    if (!canBeInnerMap(t.type)) return ENOTSUPP; // bpf_map_meta_alloc: no map_meta_equal
   }
   if (!nameOk(a.name ?? '')) return EINVAL;
   return specialFieldsCheck(a);
@@ -205,6 +221,8 @@ export function createMap(space: AddressSpace, attrs: MapAttrs): BpfMap {
       return new LruHashMap(space, { ...a, maxEntries: lruMaxEntries(a.maxEntries, a.flags ?? 0, a.nCpus!) });
     case BPF_MAP_TYPE_QUEUE: case BPF_MAP_TYPE_STACK:
       return new QueueStackMap(space, a);
+    case BPF_MAP_TYPE_BLOOM_FILTER:
+      return new BloomFilterMap(space, a);
     default:
       return new RingBufMap(space, a);
   }

@@ -387,6 +387,11 @@ export class HashMap extends BpfMap {
     return { lookup: true, update: true, delete: true, lookupAndDelete: true };
   }
 
+  /** __htab_map_lookup_and_delete_batch refuses a non-zero batch.flags (EINVAL). */
+  protected override lookupBatchChecksFlags(): boolean {
+    return true;
+  }
+
   /**
    * __htab_map_lookup_and_delete_batch: the token is a u32 bucket number; whole buckets are
    * copied; a bucket that does not fit stops the batch (-ENOSPC if nothing was copied yet);

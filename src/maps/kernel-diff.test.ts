@@ -6,7 +6,7 @@ import {
   BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_F_RDONLY, BPF_F_WRONLY, BPF_F_ZERO_SEED, BPF_NOEXIST,
   BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_QUEUE,
   BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS,
-  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PROG_ARRAY, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_BLOOM_FILTER,
 } from '../uapi/bpf.ts';
 import type { MapOp, OpsMap } from '../../tools/kernel/map-ops.ts';
 import { assertSameAsKernel, hu32, hu64, needKernel } from './test-helpers.ts';
@@ -197,5 +197,56 @@ test('LRU hash: by invariant (eviction choice is implementation-defined)', (t) =
   ops.push({ op: 'update', map: 0, key: hu32(63), value: hu64(1), flags: BPF_EXIST });
   ops.push({ op: 'update', map: 0, key: hu32(63), value: hu64(1), flags: BPF_NOEXIST });
   // Every update succeeds (never E2BIG), the newest key is present, BPF_F_LOCK is refused.
+  assertSameAsKernel(maps, ops);
+});
+
+test('prog array from user space: empty slots, deletes, no batch operations', (t) => {
+  if (!needKernel(t)) return;
+  const maps: OpsMap[] = [
+    { type: BPF_MAP_TYPE_PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 },
+    { type: BPF_MAP_TYPE_PROG_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 },
+    { type: BPF_MAP_TYPE_PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: BPF_F_RDONLY_PROG },
+  ];
+  assertSameAsKernel(maps, [
+    { op: 'lookup', map: 0, key: hu32(1) }, { op: 'delete', map: 0, key: hu32(1) }, { op: 'delete', map: 0, key: hu32(4) },
+    { op: 'next', map: 0, key: '-' }, { op: 'next', map: 0, key: hu32(3) }, { op: 'next', map: 0, key: hu32(9) },
+    // a raw value is an fd: 999 is none
+    { op: 'update', map: 0, key: hu32(1), value: hu32(999) },
+    { op: 'lookup_batch', map: 0, inBatch: '-', count: 4, tokenSize: 4 },
+    { op: 'lookup_and_delete_batch', map: 0, inBatch: '-', count: 4, tokenSize: 4 },
+    { op: 'update_batch', map: 0, keys: hu32(1), values: hu32(999), count: 1 },
+    { op: 'delete_batch', map: 0, keys: hu32(1), count: 1 },
+    { op: 'freeze', map: 0 }, { op: 'delete', map: 0, key: hu32(1) },
+  ]);
+});
+
+test('bloom filter: creation checks, map_extra, user-space push and peek, refused ops', (t) => {
+  if (!needKernel(t)) return;
+  const B = BPF_MAP_TYPE_BLOOM_FILTER;
+  const maps: OpsMap[] = [
+    { type: B, keySize: 0, valueSize: 4, maxEntries: 16, flags: Z, mapExtra: 3n },
+    { type: B, keySize: 0, valueSize: 7, maxEntries: 100, flags: Z },
+    { type: B, keySize: 4, valueSize: 4, maxEntries: 16 },
+    { type: B, keySize: 0, valueSize: 0, maxEntries: 16 },
+    { type: B, keySize: 0, valueSize: 4, maxEntries: 0 },
+    { type: B, keySize: 0, valueSize: 4, maxEntries: 16, mapExtra: 16n },
+    { type: B, keySize: 0, valueSize: 4, maxEntries: 16, flags: BPF_F_NO_PREALLOC },
+    { type: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 16, mapExtra: 1n },
+    { type: B, keySize: 0, valueSize: 4, maxEntries: 16, flags: Z | BPF_F_RDONLY, mapExtra: 15n },
+  ];
+  const ops: MapOp[] = [];
+  // A zero value is what a lookup's (zeroed) buffer asks about: absent, pushed, present.
+  for (const m of [0, 1]) {
+    const zero = m === 0 ? hu32(0) : '00'.repeat(7);
+    ops.push({ op: 'lookup', map: m, key: '-' }, { op: 'update', map: m, key: '-', value: zero, flags: BPF_EXIST },
+      { op: 'update', map: m, key: '-', value: zero, flags: BPF_F_LOCK }, { op: 'update', map: m, key: '-', value: zero });
+    // Pushing more values fills bits; with BPF_F_ZERO_SEED the hashes, and so any false positive, are the kernel's.
+    for (let i = 1; i < 40; i++) ops.push({ op: 'update', map: m, key: '-', value: m === 0 ? hu32(i * 7919) : `${hu32(i)}abcdef` });
+    ops.push({ op: 'lookup', map: m, key: '-' }, { op: 'lookup', map: m, key: '-', flags: BPF_F_LOCK }, { op: 'delete', map: m, key: '-' },
+      { op: 'next', map: m, key: '-' }, { op: 'lookup_and_delete', map: m, key: '-' },
+      { op: 'lookup_batch', map: m, inBatch: '-', count: 2, tokenSize: 0 }, { op: 'freeze', map: m },
+      { op: 'update', map: m, key: '-', value: zero });
+  }
+  ops.push({ op: 'update', map: 8, key: '-', value: hu32(1) }, { op: 'lookup', map: 8, key: '-' });
   assertSameAsKernel(maps, ops);
 });

@@ -14,12 +14,12 @@ import { FdArrayMap } from './fd-array.ts';
 import { recordsEqual } from '../btf/special-fields.ts';
 import { E2BIG, EBADF, EINVAL, ENOENT, EPERM } from '../uapi/errno.ts';
 import {
-  BPF_ANY, BPF_F_INNER_MAP, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS,
-  BPF_MAP_TYPE_PERCPU_ARRAY,
+  BPF_ANY, BPF_F_INNER_MAP, BPF_F_RDONLY, BPF_F_WRONLY, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS,
+  BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_PROG_ARRAY,
 } from '../uapi/bpf.ts';
 import type { AddressSpace, Region } from '../vm/memory.ts';
 import { HashMap } from './hash.ts';
-import type { MapAttrs } from './map.ts';
+import type { BatchOptions, BatchResult, MapAttrs } from './map.ts';
 import { BpfMap, ptrToOff } from './map.ts';
 
 /** The inner-map metadata the outer map keeps (bpf_map_meta_alloc copies these from the template). */
@@ -37,16 +37,42 @@ export function isMapInMap(type: number): boolean {
 }
 
 /**
- * bpf_map_meta_equal (+ array_map_meta_equal): type, key/value size, flags and special-field
- * record must match; arrays also compare max_entries unless the template has BPF_F_INNER_MAP.
+ * The flags a map keeps (bpf_map_flags_retain_permanent): BPF_F_RDONLY and BPF_F_WRONLY describe
+ * the creating fd, not the map, so the template comparison ignores them.
+ */
+function permanentFlags(flags: number): number {
+  return flags & ~(BPF_F_RDONLY | BPF_F_WRONLY);
+}
+
+/**
+ * bpf_map_meta_equal (+ array_map_meta_equal for BPF_MAP_TYPE_ARRAY only): type, key/value size,
+ * permanent flags and special-field record must match; plain arrays also compare max_entries
+ * unless the template has BPF_F_INNER_MAP. Per-CPU arrays and every other type accept any
+ * max_entries (checked on the 6.18 kernel).
  */
 export function metaEqual(meta: InnerMapMeta, inner: BpfMap): boolean {
   if (meta.type !== inner.type || meta.keySize !== inner.keySize || meta.valueSize !== inner.valueSize) return false;
-  if (meta.flags !== inner.flags || !recordsEqual(meta.record, inner.record)) return false;
-  if (meta.type === BPF_MAP_TYPE_ARRAY || meta.type === BPF_MAP_TYPE_PERCPU_ARRAY) {
-    return (meta.flags & BPF_F_INNER_MAP) !== 0 || meta.maxEntries === inner.maxEntries;
-  }
+  if (permanentFlags(meta.flags) !== permanentFlags(inner.flags) || !recordsEqual(meta.record, inner.record)) return false;
+  if (meta.type === BPF_MAP_TYPE_ARRAY) return (meta.flags & BPF_F_INNER_MAP) !== 0 || meta.maxEntries === inner.maxEntries;
   return true;
+}
+
+/**
+ * Whether a map of this type can be an inner-map template (bpf_map_meta_alloc: its ops need
+ * map_meta_equal; prog arrays have none, so the outer map's creation fails with ENOTSUPP), among
+ * the types tsbpf creates. Map-in-map templates are refused earlier, with EINVAL.
+ */
+export function canBeInnerMap(type: number): boolean {
+  return type !== BPF_MAP_TYPE_PROG_ARRAY;
+}
+
+/**
+ * One element of generic_map_update_batch on a map-in-map: `inner` is the map behind the fd in
+ * the values array (undefined: not a map, EBADF), inserted as a user-space update would.
+ */
+function updateOneInner(outer: ArrayOfMapsMap | HashOfMapsMap, key: Uint8Array, inner: BpfMap | undefined, flags: number): number {
+  if (inner === undefined || inner.destroyed) return -EBADF;
+  return outer.updateInner(key, inner, flags);
 }
 
 function metaOf(m: BpfMap): InnerMapMeta {
@@ -141,6 +167,21 @@ export class ArrayOfMapsMap extends FdArrayMap {
     return 0;
   }
 
+  /** array_of_maps_map_ops: generic lookup and update batches; no delete batches (ENOTSUPP). */
+  protected override batchSupported(): { lookup: boolean; update: boolean; delete: boolean; lookupAndDelete: boolean } {
+    return { lookup: true, update: true, delete: false, lookupAndDelete: false };
+  }
+
+  /**
+   * BPF_MAP_UPDATE_BATCH with inner maps as the values (the kernel reads one fd per element):
+   * `inners[i]` undefined stands for an fd that is not a map (EBADF). Stops at the first failure.
+   * @throws {BpfError} EINVAL when `keys` or `inners` hold fewer than `count` elements.
+   */
+  updateInnerBatch(keys: Uint8Array, inners: readonly (BpfMap | undefined)[], count: number, opts: BatchOptions = {}): BatchResult {
+    return this.runUpdateBatch(keys, count, opts, inners.length >= count ? undefined : `${count} inner maps`,
+      (cp) => updateOneInner(this, keys.slice(cp * 4, cp * 4 + 4), inners[cp], opts.elemFlags ?? 0));
+  }
+
   protected sysLookup(): Uint8Array | number {
     const index = this.scratchIndex();
     const m = this.innerAt(index);
@@ -204,6 +245,13 @@ export class HashOfMapsMap extends HashMap {
     const err = this.updateCore(this.scratchKeyOff, this.scratchValueOff, flags, 0, true);
     if (err < 0) this.refs.release(inner.ptr);
     return err;
+  }
+
+  /** BPF_MAP_UPDATE_BATCH with inner maps as the values (see ArrayOfMapsMap.updateInnerBatch). */
+  updateInnerBatch(keys: Uint8Array, inners: readonly (BpfMap | undefined)[], count: number, opts: BatchOptions = {}): BatchResult {
+    const ks = this.keySize;
+    return this.runUpdateBatch(keys, count, opts, inners.length >= count ? undefined : `${count} inner maps`,
+      (cp) => updateOneInner(this, keys.slice(cp * ks, (cp + 1) * ks), inners[cp], opts.elemFlags ?? 0));
   }
   protected override sysUpdate(): number {
     return -EBADF;

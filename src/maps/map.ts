@@ -324,17 +324,37 @@ export abstract class BpfMap {
     return 0;
   }
 
-  // ---- batch operations (generic_map_*_batch; hash maps override lookup batches) ----
+  // ---- batch operations (bpf_map_do_batch, generic_map_*_batch; hash maps override lookup batches) ----
 
   protected batchSupported(): { lookup: boolean; update: boolean; delete: boolean; lookupAndDelete: boolean } {
     return { lookup: false, update: false, delete: false, lookupAndDelete: false };
   }
 
-  private checkBatch(opts: BatchOptions): number {
+  /**
+   * Whether lookup batches refuse a non-zero `batch.flags`: only the hash tables' own batch code
+   * checks it (__htab_map_lookup_and_delete_batch); generic_map_lookup_batch ignores it.
+   */
+  protected lookupBatchChecksFlags(): boolean {
+    return false;
+  }
+
+  /** elem_flags: only BPF_F_LOCK, and only on a value with a bpf_spin_lock. */
+  protected checkBatchElemFlags(opts: BatchOptions): number {
     const elemFlags = opts.elemFlags ?? 0;
     if ((elemFlags & ~BPF_F_LOCK) !== 0) return -EINVAL;
     if ((elemFlags & BPF_F_LOCK) !== 0 && !this.hasSpinLock()) return -EINVAL;
     return 0;
+  }
+
+  /**
+   * bpf_map_do_batch's order: read/write permission of the map (EPERM), then whether the map type
+   * has the operation (ENOTSUPP); the operation itself checks its flags next.
+   */
+  protected batchGate(op: 'lookup' | 'update' | 'delete' | 'lookupAndDelete'): number {
+    const reads = op === 'lookup' || op === 'lookupAndDelete';
+    const writes = op !== 'lookup';
+    if ((reads && !this.canRead()) || (writes && !this.canWrite())) return -EPERM;
+    return this.batchSupported()[op] ? 0 : -ENOTSUPP;
   }
 
   /** BPF_MAP_LOOKUP_BATCH. `inBatch` undefined starts at the beginning. */
@@ -348,16 +368,19 @@ export abstract class BpfMap {
   }
 
   private runLookupBatch(inBatch: Uint8Array | undefined, count: number, opts: BatchOptions, del: boolean): BatchResult {
-    const sup = this.batchSupported();
-    if (!(del ? sup.lookupAndDelete : sup.lookup)) return batchErr(-ENOTSUPP, count);
-    if ((opts.flags ?? 0) !== 0) return batchErr(-EINVAL, count);
-    const e = this.checkBatch(opts);
+    const gate = this.batchGate(del ? 'lookupAndDelete' : 'lookup');
+    if (gate < 0) return batchErr(gate, count);
+    const e = this.checkBatchElemFlags(opts);
     if (e < 0) return batchErr(e, count);
-    if (!this.canRead() || (del && !this.canWrite())) return batchErr(-EPERM, count);
+    if (this.lookupBatchChecksFlags() && (opts.flags ?? 0) !== 0) return batchErr(-EINVAL, count);
     return this.doLookupBatch(inBatch, count, opts.elemFlags ?? 0, del);
   }
 
-  /** generic_map_lookup_batch: walks get_next_key from the in_batch key; out_batch is the last key copied. */
+  /**
+   * generic_map_lookup_batch (v6.18): walks get_next_key from the in_batch key, skipping keys whose
+   * lookup finds nothing (an empty map-in-map slot); out_batch is the last key visited, written
+   * only when something was copied.
+   */
   protected doLookupBatch(inBatch: Uint8Array | undefined, count: number, elemFlags: number, _del: boolean): BatchResult {
     if (count === 0) return { err: 0, count: 0, keys: new Uint8Array(0), values: new Uint8Array(0) };
     if (inBatch !== undefined) this.checkKey(inBatch);
@@ -374,14 +397,16 @@ export abstract class BpfMap {
       if (err < 0) break;
       this.stageKey(next);
       const v = this.sysLookup(elemFlags);
-      if (typeof v === 'number') {
+      if (typeof v === 'number' && v !== -ENOENT) {
         err = v;
         break;
       }
-      keys.set(next, cp * this.keySize);
-      values.set(v, cp * vsize);
+      if (typeof v !== 'number') {
+        keys.set(next, cp * this.keySize);
+        values.set(v, cp * vsize);
+        cp++;
+      }
       prev = next;
-      cp++;
     }
     return {
       err, count: cp, keys: keys.subarray(0, cp * this.keySize), values: values.subarray(0, cp * vsize),
@@ -389,35 +414,47 @@ export abstract class BpfMap {
     };
   }
 
-  /** BPF_MAP_UPDATE_BATCH (generic_map_update_batch): stops at the first failure; `count` says how many succeeded. */
+  /**
+   * BPF_MAP_UPDATE_BATCH (generic_map_update_batch): stops at the first failure; `count` says how
+   * many succeeded. `batch.flags` is not checked (the kernel ignores it here).
+   * @throws {BpfError} EINVAL when `keys` / `values` hold fewer than `count` elements.
+   */
   updateBatch(keys: Uint8Array, values: Uint8Array, count: number, opts: BatchOptions = {}): BatchResult {
-    if (!this.batchSupported().update) return batchErr(-ENOTSUPP, count);
-    if ((opts.flags ?? 0) !== 0) return batchErr(-EINVAL, count);
-    const e = this.checkBatch(opts);
-    if (e < 0) return batchErr(e, count);
-    if (!this.canWrite()) return batchErr(-EPERM, count);
     const vsize = this.userValueSize();
-    if (keys.length < count * this.keySize || values.length < count * vsize) {
-      throw new BpfError(EINVAL, `map '${this.name}': batch of ${count} needs ${count * this.keySize} key and ${count * vsize} value bytes`);
+    return this.runUpdateBatch(keys, count, opts, values.length >= count * vsize ? undefined : `${count * vsize} value bytes`, (cp) => {
+      this.stageValue(values.subarray(cp * vsize, (cp + 1) * vsize));
+      return this.sysUpdate(opts.elemFlags ?? 0);
+    });
+  }
+
+  /**
+   * The loop of generic_map_update_batch, with `apply(cp)` updating element `cp` once its key is
+   * staged (subclasses whose values are objects, such as map-in-map, supply their own).
+   */
+  protected runUpdateBatch(keys: Uint8Array, count: number, opts: BatchOptions, shortValues: string | undefined, apply: (cp: number) => number): BatchResult {
+    const gate = this.batchGate('update');
+    if (gate < 0) return batchErr(gate, count);
+    const e = this.checkBatchElemFlags(opts);
+    if (e < 0) return batchErr(e, count);
+    if (keys.length < count * this.keySize || shortValues !== undefined) {
+      throw new BpfError(EINVAL, `map '${this.name}': batch of ${count} needs ${count * this.keySize} key bytes${shortValues !== undefined ? ` and ${shortValues}` : ''}`);
     }
     let cp = 0;
     let err = 0;
     for (; cp < count; cp++) {
       this.stageKey(keys.subarray(cp * this.keySize, (cp + 1) * this.keySize));
-      this.stageValue(values.subarray(cp * vsize, (cp + 1) * vsize));
-      err = this.sysUpdate(opts.elemFlags ?? 0);
+      err = apply(cp);
       if (err < 0) break;
     }
     return { err, count: cp, keys: new Uint8Array(0), values: new Uint8Array(0) };
   }
 
-  /** BPF_MAP_DELETE_BATCH (generic_map_delete_batch): stops at the first failure. */
+  /** BPF_MAP_DELETE_BATCH (generic_map_delete_batch): stops at the first failure; `batch.flags` is not checked. */
   deleteBatch(keys: Uint8Array, count: number, opts: BatchOptions = {}): BatchResult {
-    if (!this.batchSupported().delete) return batchErr(-ENOTSUPP, count);
-    if ((opts.flags ?? 0) !== 0) return batchErr(-EINVAL, count);
-    const e = this.checkBatch(opts);
+    const gate = this.batchGate('delete');
+    if (gate < 0) return batchErr(gate, count);
+    const e = this.checkBatchElemFlags(opts);
     if (e < 0) return batchErr(e, count);
-    if (!this.canWrite()) return batchErr(-EPERM, count);
     if (keys.length < count * this.keySize) throw new BpfError(EINVAL, `map '${this.name}': batch of ${count} needs ${count * this.keySize} key bytes`);
     let cp = 0;
     let err = 0;

@@ -1,17 +1,28 @@
 /**
  * The execution engines a loaded program can use, behind one shape: the reference interpreter
- * (src/vm) now, the BPF → WebAssembly JIT (src/jit) when it is built in. Works in node / browser.
+ * (src/vm) and the BPF -> WebAssembly JIT (src/jit), the default. Both run the same instructions
+ * over the same address space with the same helpers, faults (RunError) and callbacks; the
+ * runtime cannot tell them apart except by speed. Works in node / browser.
  */
 import type { Insn } from '../isa/insn.ts';
 import type { HelperLookup } from '../vm/abi.ts';
 import type { AddressSpace } from '../vm/memory.ts';
 import type { PacketLookup } from '../vm/ld-abs.ts';
 import { Interpreter } from '../vm/interpreter.ts';
-import { BpfError } from '../util/errors.ts';
-import { EINVAL, EOPNOTSUPP } from '../uapi/errno.ts';
+import { compileProgramSync } from '../jit/program.ts';
+import type { EntryValue, InlineHelperLookup } from '../jit/inline.ts';
+import type { VerifierResult } from '../verifier/types.ts';
+import { BpfError, isBpfError } from '../util/errors.ts';
+import { E2BIG, EINVAL } from '../uapi/errno.ts';
 
 /** Engine names accepted by `load({ engine })`. */
 export type EngineName = 'interpreter' | 'jit';
+
+/** Every engine, in the order tests and benchmarks go through them. */
+export const ENGINE_NAMES: readonly EngineName[] = ['interpreter', 'jit'];
+
+/** The engine `load` uses when none is named. */
+export const DEFAULT_ENGINE: EngineName = 'jit';
 
 /** What the runtime needs from an engine (the Interpreter's shape). */
 export interface Engine {
@@ -23,26 +34,86 @@ export interface Engine {
   dispose(): void;
 }
 
+/** What an engine takes from the verifier's acceptance of a program. */
+export interface VerifiedProgram {
+  /** Slots of the loads and stores of the context (converted at run time, as the kernel rewrites them). */
+  readonly ctxAccessSlots: ReadonlySet<number>;
+  /** Stack bytes each subprogram (by first slot) can touch. */
+  readonly stackDepths?: ReadonlyMap<number, number>;
+}
+
+/** The facts of a verifier result the engines use. */
+export function verifiedProgram(result: VerifierResult): VerifiedProgram {
+  const ctxAccessSlots = new Set<number>();
+  for (const [slot, fact] of result.facts) if (fact.kind === 'ctx') ctxAccessSlots.add(slot);
+  return { ctxAccessSlots, stackDepths: new Map(result.subprogs.map((s) => [s.start, s.stackDepth])) };
+}
+
 /** Everything an engine is built from. */
 export interface EngineOptions {
   readonly memory: AddressSpace;
   readonly helpers: HelperLookup;
   readonly resolveLdImm64: (insn: Insn) => bigint;
   readonly packetOf: PacketLookup;
+  /**
+   * Instruction budget of one run. The interpreter counts instructions; the JIT counts loop
+   * iterations (back edges and may_goto), which stops the same runaway programs.
+   */
   readonly maxInsns?: number;
+  /**
+   * Present when the verifier accepted the program: the JIT then drops its run-time checks
+   * (bounds, loop budget, register reads), as the kernel's JIT trusts its verifier, and converts
+   * the context accesses the verifier found through the address space. Absent (unverified code):
+   * every access is checked, so faults match the interpreter's.
+   */
+  readonly verified?: VerifiedProgram;
+  /**
+   * JIT only: helper call sites implemented in WebAssembly instead of a call into JS, and the
+   * values they read (set at each entry).
+   */
+  readonly inline?: { readonly helpers: InlineHelperLookup; readonly entryValues: readonly EntryValue[] };
+}
+
+/** True when `name` is an engine of this build. */
+export function isEngineName(name: string): name is EngineName {
+  return (ENGINE_NAMES as readonly string[]).includes(name);
 }
 
 /**
- * Builds the engine `name` for `insns`.
- * @throws {BpfError} EOPNOTSUPP for 'jit' until the JIT is built in; EINVAL for unknown names.
+ * Builds the engine `name` for `insns`. The JIT compiles verified programs without run-time
+ * checks and unverified ones in checked mode (see EngineOptions.verified). A program too large
+ * for the host's WebAssembly limits (hundreds of thousands of instructions in one function)
+ * runs on the interpreter instead.
+ * @throws {BpfError} EINVAL for unknown names; InsnError (EINVAL) for a register above R10.
  */
 export function createEngine(name: EngineName, insns: readonly Insn[], options: EngineOptions): Engine {
   switch (name) {
     case 'interpreter':
       return new Interpreter(insns, options);
     case 'jit':
-      throw new BpfError(EOPNOTSUPP, "engine 'jit' is not available in this build of tsbpf (use 'interpreter')");
+      try {
+        return compileJit(insns, options);
+      } catch (e) {
+        if (isBpfError(e, E2BIG)) return new Interpreter(insns, options);
+        throw e;
+      }
     default:
-      throw new BpfError(EINVAL, `unknown engine '${String(name)}' (interpreter, jit)`);
+      throw new BpfError(EINVAL, `unknown engine '${String(name)}' (${ENGINE_NAMES.join(', ')})`);
   }
+}
+
+/** The JIT in the mode the program calls for (see EngineOptions.verified). */
+function compileJit(insns: readonly Insn[], options: EngineOptions): Engine {
+  const v = options.verified;
+  return compileProgramSync(insns, {
+    memory: options.memory,
+    helpers: options.helpers,
+    resolveLdImm64: options.resolveLdImm64,
+    packetOf: options.packetOf,
+    ...(v !== undefined
+      ? { mode: 'unchecked', slowAccesses: v.ctxAccessSlots, registersProven: true, ...(v.stackDepths !== undefined ? { stackDepths: v.stackDepths } : {}) }
+      : { mode: 'checked' }),
+    ...(options.maxInsns !== undefined ? { maxInsns: options.maxInsns } : {}),
+    ...(options.inline !== undefined ? { inlineHelpers: options.inline.helpers, entryValues: options.inline.entryValues } : {}),
+  });
 }

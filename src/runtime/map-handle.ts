@@ -4,11 +4,14 @@
  * operations are the kernel's BPF_MAP_* commands; errors become typed BpfErrors, and a lookup miss
  * is `undefined`. Works in node / browser.
  */
-import type { BpfMap } from '../maps/map.ts';
+import type { BpfMap, ProgRef } from '../maps/map.ts';
+import { ProgArrayMap } from '../maps/prog-array.ts';
 import { ArrayOfMapsMap, HashOfMapsMap } from '../maps/map-in-map.ts';
 import { BpfError } from '../util/errors.ts';
 import { EBADF, EINVAL, ENOENT, errnoName } from '../uapi/errno.ts';
 import type { MapRefs } from './refs.ts';
+import { deleteBatch, lookupPage, updateBatch, type BatchPage } from './map-batch.ts';
+import type { BatchOptions } from '../maps/map.ts';
 
 /** Encodes and decodes one fixed-size value (for {@link MapHandle.typed}). */
 export interface Codec<T> {
@@ -52,16 +55,20 @@ export class MapHandle {
   readonly #refs: MapRefs;
   readonly #onRelease: (h: MapHandle) => void;
   readonly #mapById: (id: number) => BpfMap | undefined;
+  readonly #progById: (id: number) => ProgRef | undefined;
   #released = false;
 
   /**
    * @internal Created by the runtime, which counts the user reference. `mapById` resolves the
-   * inner map ids written into map-in-map values (they stand for the fds user space passes).
+   * inner map ids written into map-in-map values (they stand for the fds user space passes), and
+   * `progById` the program ids written into prog array values.
    */
-  constructor(refs: MapRefs, onRelease: (h: MapHandle) => void, mapById: (id: number) => BpfMap | undefined = () => undefined) {
+  constructor(refs: MapRefs, onRelease: (h: MapHandle) => void, mapById: (id: number) => BpfMap | undefined = () => undefined,
+    progById: (id: number) => ProgRef | undefined = () => undefined) {
     this.#refs = refs;
     this.#onRelease = onRelease;
     this.#mapById = mapById;
+    this.#progById = progById;
   }
 
   /** @internal The live map (for the runtime and the CLI's dump). */
@@ -112,6 +119,14 @@ export class MapHandle {
       check(map, 'update', map.updateInner(key ?? new Uint8Array(0), inner, flags));
       return;
     }
+    if (map instanceof ProgArrayMap) {
+      // The value is a program's id (the kernel takes a program fd): an unknown one is EBADF.
+      if (value.length !== 4) throw new BpfError(EINVAL, `map '${map.name}': value of ${value.length} bytes, expected 4 (a program id)`);
+      const prog = this.#progById(new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true));
+      if (prog === undefined) throw new BpfError(EBADF, `map '${map.name}': update: no program with that id`);
+      check(map, 'update', map.updateProg(key ?? new Uint8Array(0), prog, flags));
+      return;
+    }
     check(this.#refs.map, 'update', map.update(key, value, flags));
   }
 
@@ -139,6 +154,36 @@ export class MapHandle {
   /** BPF_MAP_FREEZE. @throws {BpfError} EBUSY when frozen already, ENOTSUPP with special fields. */
   freeze(): void {
     check(this.#refs.map, 'freeze', this.map.freeze());
+  }
+
+  /**
+   * BPF_MAP_LOOKUP_BATCH: up to `count` elements after the token `inBatch` (undefined: from the
+   * start), and the token for the next page. Hash maps page by bucket, so a page may hold fewer
+   * elements than asked; ENOSPC when one bucket holds more than `count`.
+   * @throws {BatchError} with the kernel's errno (ENOTSUPP for map types without batches, EINVAL
+   * for bad flags, ENOSPC); reaching the end is `done`, not an error.
+   */
+  lookupBatch(inBatch: Uint8Array | undefined, count: number = this.maxEntries, opts: BatchOptions = {}): BatchPage {
+    return lookupPage(this.map, false, inBatch, count, opts);
+  }
+
+  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookupBatch(), deleting what it returns. */
+  lookupAndDeleteBatch(inBatch: Uint8Array | undefined, count: number = this.maxEntries, opts: BatchOptions = {}): BatchPage {
+    return lookupPage(this.map, true, inBatch, count, opts);
+  }
+
+  /**
+   * BPF_MAP_UPDATE_BATCH: `keys[i]` gets `values[i]` with `opts.elemFlags` (BPF_ANY, BPF_NOEXIST,
+   * BPF_EXIST, BPF_F_LOCK); maps of maps take inner map ids as values. Returns the count updated.
+   * @throws {BatchError} at the first failing element, with `count` updated before it.
+   */
+  updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], opts: BatchOptions = {}): number {
+    return updateBatch(this.map, keys, values, opts, this.#mapById);
+  }
+
+  /** BPF_MAP_DELETE_BATCH. @throws {BatchError} at the first failing element (ENOENT for a missing key). */
+  deleteBatch(keys: readonly Uint8Array[], opts: BatchOptions = {}): number {
+    return deleteBatch(this.map, keys, opts);
   }
 
   /**

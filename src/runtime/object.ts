@@ -3,8 +3,9 @@
  * bpf_object__load: every map is created from its spec (global data filled, `.rodata` and
  * `.kconfig` frozen and read-only to programs, LIBBPF_PIN_BY_NAME maps pinned or reused, initial
  * slots of map-in-map and prog arrays set), every program has its ld_imm64 references resolved,
- * its helpers checked and an engine built. The object's own handles are the file descriptors
- * libbpf would hold; close() releases them. Works in node / browser.
+ * its verification by the verifier (as BPF_PROG_LOAD does), its helpers checked and an engine
+ * built. The object's own handles are the file descriptors libbpf would hold; close() releases
+ * them. Works in node / browser.
  */
 import { loadCollectionSpec } from '../loader/load.ts';
 import { checkLoadable } from '../loader/check.ts';
@@ -21,23 +22,46 @@ import type { MapHandle } from './map-handle.ts';
 import { LoadedProgram, type ProgramHandle } from './program.ts';
 import type { MapRefs } from './refs.ts';
 import { Runtime, type RuntimeOptions } from './runtime.ts';
-import { createEngine, type EngineName } from './engine.ts';
+import { DEFAULT_ENGINE, createEngine, verifiedProgram, type EngineName } from './engine.ts';
 import { checkHelpers, helperTable } from './helpers.ts';
+import { wasmHelpers } from './wasm-helpers/index.ts';
 import { fillKconfig, type KconfigValue } from './kconfig.ts';
+import { verify, VerifierError, type VerifierMap, type VerifierResult } from '../verifier/index.ts';
+import { buildVerifierProgram, specCreatedWithBtf, verifierMapOf } from './verify-program.ts';
 
 /** Options of {@link BpfObject.load}. */
 export interface LoadOptions extends RuntimeOptions {
   /** Load into this runtime (shared with other objects); default a new one from the other options. */
   readonly runtime?: Runtime;
-  /** Execution engine; default 'interpreter'. */
+  /** Execution engine: 'jit' (default) or 'interpreter'. */
   readonly engine?: EngineName;
-  /** Verifier log level (0..2); kept for the verifier step. */
-  readonly logLevel?: number;
+  /**
+   * Run the verifier on every program before it can run (default true), as BPF_PROG_LOAD does.
+   * `false` loads unverified code: only the engine's own bounds checks stand between it and a fault.
+   */
+  readonly verify?: boolean;
+  /** Verifier log level: 0 none (default), 1 the explored paths, 2 every instruction with its state. */
+  readonly logLevel?: 0 | 1 | 2;
   /** CONFIG_* values for `__kconfig` externs (LINUX_KERNEL_VERSION defaults to 6.18.0). */
   readonly kconfig?: Readonly<Record<string, KconfigValue>>;
   /** Instruction budget of one run (default 100M): stops runaway unverified code. */
   readonly maxInsns?: number;
 }
+
+/** Options of {@link BpfObject.verify}. */
+export interface VerifyObjectOptions {
+  /** Verify only these programs (default all), as libbpf with autoload off for the others. */
+  readonly programs?: readonly string[];
+  /** Verifier log level (default 0). */
+  readonly logLevel?: 0 | 1 | 2;
+  /** CONFIG_* values for `__kconfig` externs, as for load. */
+  readonly kconfig?: Readonly<Record<string, KconfigValue>>;
+}
+
+/** One program's verdict from {@link BpfObject.verify}: a result, or the verifier's refusal. */
+export type ProgramVerdict =
+  | { readonly name: string; readonly result: VerifierResult; readonly error?: undefined }
+  | { readonly name: string; readonly error: VerifierError; readonly result?: undefined };
 
 /** Options of {@link BpfObject.open}. */
 export interface OpenOptions {
@@ -56,6 +80,9 @@ export class BpfObject {
   #runtime: Runtime | undefined;
   readonly #maps = new Map<string, MapHandle>();
   readonly #programs = new Map<string, ProgramHandle>();
+  /** The maps as the verifier sees them (BTF or not, after libbpf's retry), by spec name. */
+  readonly #verifierMaps = new Map<string, VerifierMap>();
+  readonly #verification = new Map<string, VerifierResult>();
   #state: 'open' | 'loaded' | 'closed' = 'open';
 
   private constructor(spec: CollectionSpec, name: string) {
@@ -78,9 +105,12 @@ export class BpfObject {
   }
 
   /**
-   * Creates the maps and loads the programs (bpf_object__load). On failure nothing stays created.
+   * Creates the maps and loads the programs (bpf_object__load), verifying each unless
+   * `verify: false`. On failure nothing stays created.
+   * @throws {VerifierError} for the first program the verifier refuses, with the kernel's errno
+   * (EACCES unsafe, EINVAL malformed, E2BIG too complex) and log.
    * @throws {BpfError} EINVAL for what libbpf or the kernel refuse (unknown sections, unsupported
-   * maps or helpers), ESRCH for unresolved externs, EOPNOTSUPP for the JIT before it is built in.
+   * maps or helpers), ESRCH for unresolved externs.
    */
   async load(options: LoadOptions = {}): Promise<void> {
     if (this.#state !== 'open') throw new BpfError(EINVAL, `object '${this.name}' is already ${this.#state}`);
@@ -98,13 +128,63 @@ export class BpfObject {
     this.#state = 'loaded';
   }
 
-  #createMaps(rt: Runtime, options: LoadOptions): void {
+  /**
+   * Verifies the programs without loading them: the maps are created in a scratch runtime (the
+   * verifier needs them as the kernel created them) and released afterwards; the object stays
+   * open. Every selected program is verified, so one refusal does not hide the next.
+   * @throws {BpfError} ENOENT for a program name the object does not have; what load throws for
+   * maps and externs (EINVAL, ESRCH, ...), since programs cannot be verified without them.
+   */
+  verify(options: VerifyObjectOptions = {}): ProgramVerdict[] {
+    if (this.#state !== 'open') throw new BpfError(EINVAL, `object '${this.name}' is already ${this.#state}`);
+    const wanted = options.programs ?? [...this.spec.programs.keys()];
+    for (const name of wanted) {
+      if (!this.spec.programs.has(name)) throw new BpfError(ENOENT, `object '${this.name}' has no program '${name}'`);
+    }
+    checkLoadable(this.spec);
+    const scratch = new BpfObject(this.spec, this.name);
+    const rt = new Runtime({});
+    try {
+      scratch.#createMaps(rt, { kconfig: options.kconfig ?? {} });
+      return wanted.map((name): ProgramVerdict => {
+        const spec = this.spec.programs.get(name)!;
+        scratch.#resolve(rt, spec);
+        try {
+          return { name, result: scratch.#verifyProgram(spec, options.logLevel ?? 0) };
+        } catch (e) {
+          if (e instanceof VerifierError) return { name, error: e };
+          throw e;
+        }
+      });
+    } finally {
+      scratch.#releaseAll();
+      rt.close();
+    }
+  }
+
+  /** BPF_PROG_LOAD's verification of one program against the object's maps. */
+  #verifyProgram(spec: ProgramSpec, logLevel: 0 | 1 | 2): VerifierResult {
+    return verify(buildVerifierProgram(spec, this.#verifierMaps, this.spec.btf), { logLevel });
+  }
+
+  /**
+   * What the verifier said about program `name` at load: instructions processed, stack depth of
+   * each subprogram, states and the log at the load's `logLevel`. Undefined when the object was
+   * loaded with `verify: false`. @throws {BpfError} ENOENT for an unknown program.
+   */
+  verification(name: string): VerifierResult | undefined {
+    this.program(name);
+    return this.#verification.get(name);
+  }
+
+  #createMaps(rt: Runtime, options: Pick<LoadOptions, 'kconfig'>): void {
     for (const spec of this.spec.maps.values()) {
       const pinPath = spec.pinning === LIBBPF_PIN_BY_NAME ? `${DEFAULT_PIN_ROOT}/${spec.name}` : undefined;
       if (pinPath !== undefined && rt.isPinned(pinPath)) {
         const h = rt.getPinned(pinPath);
         if (!('update' in h)) throw new BpfError(EINVAL, `map '${spec.name}': pin path ${pinPath} holds a program`);
         this.#maps.set(spec.name, h);
+        this.#verifierMaps.set(spec.name, verifierMapOf(h.map, specCreatedWithBtf(spec), spec.innerMap !== undefined && specCreatedWithBtf(spec.innerMap)));
         if (h.type !== spec.type || h.keySize !== spec.keySize || h.valueSize !== spec.valueSize || h.maxEntries !== spec.maxEntries || h.flags !== spec.flags) {
           throw new BpfError(EINVAL, `map '${spec.name}': couldn't reuse pinned map at '${pinPath}': parameter mismatch`);
         }
@@ -125,14 +205,15 @@ export class BpfObject {
     }
   }
 
-  #createMap(rt: Runtime, spec: MapSpec, options: LoadOptions): MapHandle {
+  #createMap(rt: Runtime, spec: MapSpec, options: Pick<LoadOptions, 'kconfig'>): MapHandle {
     const name = spec.kind === 'data' || spec.kind === 'kconfig' ? kernelMapName(this.name, spec.name) : spec.name.slice(0, 15);
     let template: BpfMap | undefined;
     if (spec.innerMap !== undefined) {
       const t = spec.innerMap;
-      template = createMap(rt.memory, { type: t.type, keySize: t.keySize, valueSize: t.valueSize, maxEntries: t.maxEntries, flags: t.flags, name: `${name}.inner`, record: t.record, nCpus: rt.nCpus });
+      template = createMap(rt.memory, { type: t.type, keySize: t.keySize, valueSize: t.valueSize, maxEntries: t.maxEntries, flags: t.flags, name: `${name}.inner`.slice(0, 15), record: t.record, nCpus: rt.nCpus });
     }
     let map: BpfMap;
+    let withBtf = specCreatedWithBtf(spec);
     try {
       const attrs = {
         type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, flags: spec.flags, name,
@@ -149,11 +230,14 @@ export class BpfObject {
         if (!(e instanceof BpfError) || spec.record === undefined || spec.record.fields.length === 0) throw e;
         const { record: _dropped, ...plain } = attrs;
         map = createMap(rt.memory, plain);
+        withBtf = false;
       }
     } catch (e) {
       template?.destroy();
       throw e;
     }
+    const innerWithBtf = spec.innerMap !== undefined && specCreatedWithBtf(spec.innerMap);
+    this.#verifierMaps.set(spec.name, verifierMapOf(map, withBtf, innerWithBtf));
     const refs = rt.registerMap(map);
     if (template !== undefined) refs.owned.push(template);
     const handle = rt.newMapHandle(refs);
@@ -180,9 +264,10 @@ export class BpfObject {
         if (self === undefined) throw new InternalError(`program ${spec.name} called a helper before it was loaded`);
         return self;
       });
-      checkHelpers(spec.name, spec.insns, table);
       const { resolved, used } = this.#resolve(rt, spec);
-      const engine = createEngine(options.engine ?? 'interpreter', spec.insns, {
+      if (options.verify !== false) this.#verification.set(spec.name, this.#verifyProgram(spec, options.logLevel ?? 0));
+      checkHelpers(spec.name, spec.insns, table);
+      const engine = createEngine(options.engine ?? DEFAULT_ENGINE, spec.insns, {
         memory: rt.memory,
         helpers: (id) => table.get(id),
         resolveLdImm64: (insn) => {
@@ -192,6 +277,8 @@ export class BpfObject {
         },
         packetOf: (ctx) => rt.packets.get(ctx),
         ...(options.maxInsns !== undefined ? { maxInsns: options.maxInsns } : {}),
+        inline: wasmHelpers(rt, table),
+        ...(this.#verification.has(spec.name) ? { verified: verifiedProgram(this.#verification.get(spec.name)!) } : {}),
       });
       const prog = new LoadedProgram(rt, spec, engine, used);
       self = prog;
@@ -290,6 +377,7 @@ export class BpfObject {
     for (const h of this.#maps.values()) if (!h.released) h.release();
     this.#programs.clear();
     this.#maps.clear();
+    this.#verifierMaps.clear();
   }
 
   /**

@@ -11,7 +11,6 @@ import type { BpfMap, MapAttrs, ProgRef } from '../maps/map.ts';
 import { VirtualClock } from '../timers/virtual-clock.ts';
 import type { Clock } from '../timers/clock.ts';
 import type { HelperContext, TaskIdentity } from '../helpers/impl/index.ts';
-import { seededRandom } from '../helpers/impl/index.ts';
 import type { RunBinding, RunState, TailCallTarget } from '../helpers/impl/run-state.ts';
 import { BpfError, InternalError } from '../util/errors.ts';
 import { EEXIST, EINVAL, ENOENT } from '../uapi/errno.ts';
@@ -21,6 +20,7 @@ import { MapHandle } from './map-handle.ts';
 import { MapRefs } from './refs.ts';
 import type { LoadedProgram, ProgramHandle } from './program.ts';
 import { RuntimeTimers } from './timer-wiring.ts';
+import { SharedRandom } from './wasm-helpers/random.ts';
 
 /** Options of a {@link Runtime}. */
 export interface RuntimeOptions {
@@ -74,6 +74,8 @@ export class Runtime {
   /** Trace lines, when no `trace` sink was given. */
   readonly traceLines: string[] = [];
   readonly stopwatch: () => number;
+  /** The state of bpf_get_prandom_u32 (seededRandom's sequence), shared by JS helpers and JIT code. */
+  readonly random: SharedRandom;
   /** The context helper implementations read (clock, CPU, randomness, task, trace). */
   readonly helperContext: HelperContext;
   /** The runtime side of map, callback, tail-call and XDP helpers. */
@@ -103,12 +105,13 @@ export class Runtime {
     this.hz = options.hz ?? 250;
     this.stopwatch = options.stopwatch ?? defaultStopwatch();
     const sink = options.trace ?? ((line: string) => { this.traceLines.push(line); });
-    const random = seededRandom(options.seed ?? 1);
+    const random = new SharedRandom(this.memory, options.seed ?? 1);
+    this.random = random;
     this.helperContext = {
       clock: this.clock,
       cpu: () => this.currentCpu,
       numaNode: () => 0,
-      randomU32: random,
+      randomU32: () => random.next(),
       task: this.task,
       trace: sink,
       hz: this.hz,
@@ -213,7 +216,7 @@ export class Runtime {
     refs.acquireUser();
     let set = this.#handles.get(refs);
     if (set === undefined) this.#handles.set(refs, (set = new Set()));
-    const h = new MapHandle(refs, (handle) => { this.#handles.get(refs)?.delete(handle); }, (id) => this.#mapsById.get(id)?.map);
+    const h = new MapHandle(refs, (handle) => { this.#handles.get(refs)?.delete(handle); }, (id) => this.#mapsById.get(id)?.map, (id) => this.#progsById.get(id));
     set.add(h);
     return h;
   }

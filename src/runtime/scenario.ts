@@ -10,6 +10,7 @@ import { EINVAL } from '../uapi/errno.ts';
 import { BpfObject } from './object.ts';
 import type { RuntimeOptions } from './runtime.ts';
 import { Runtime } from './runtime.ts';
+import type { EngineName } from './engine.ts';
 
 /** One step of a scenario. */
 export type ScenarioStep =
@@ -121,6 +122,8 @@ export function fromHex(h: string): Uint8Array {
 export interface ScenarioOptions extends RuntimeOptions {
   /** libbpf's object name (for global-data map names). */
   readonly objectName?: string;
+  /** Execution engine of the programs (default: the runtime's default engine). */
+  readonly engine?: EngineName;
   /**
    * Lets `ns` pass. Default: advance the runtime's clock when it can (VirtualClock.advance),
    * otherwise refuse with EINVAL.
@@ -137,7 +140,7 @@ export async function runScenario(scenario: Scenario, objectBytes: Uint8Array, o
   const obj = BpfObject.open(objectBytes, { name: options.objectName ?? 'obj' });
   const runtime = new Runtime(options);
   try {
-    await obj.load({ runtime });
+    await obj.load(options.engine !== undefined ? { runtime, engine: options.engine } : { runtime });
   } catch (e) {
     if (!isBpfError(e)) throw e;
     return { load: { errno: e.errno } };
@@ -163,6 +166,10 @@ function defaultSleep(ns: bigint, runtime: Runtime): void {
 async function runStep(obj: BpfObject, runtime: Runtime, step: ScenarioStep, sleep: NonNullable<ScenarioOptions['sleep']>): Promise<StepResult> {
   if (step.op === 'sleep') {
     await sleep(BigInt(step.ns), runtime);
+    // Every timer due by the end of the sleep fires before the next step, as the kernel's timer
+    // softirq does however late the sleeping process wakes. On a real clock the host may wake
+    // the sleeper before the event-loop turn that fires them; on a virtual clock nothing is due.
+    runtime.clock.fireDueNow();
     return {};
   }
   try {

@@ -87,7 +87,9 @@ export function runSkb(prog: LoadedProgram, options: RunOptions): RunResult {
     throw new BpfError(ENODEV, `program '${name}': no device with ifindex ${cv.getUint32(SKB.ifindex, true)} (tsbpf has only lo, ifindex 1)`);
   }
   const len = isL2 ? data.length : data.length - ETH_HLEN;
-  let wireLen = len;
+  // convert___skb_to_skb: wire_len (qdisc_skb_cb pkt_len) is the context's, or the packet length
+  // when the context leaves it 0; without a context nothing sets it and it reads 0.
+  let wireLen = ctxIn === undefined ? 0 : len;
   if (ctxIn !== undefined && cv !== undefined) {
     for (let i = 0; i < SK_BUFF_BYTES; i++) {
       if (ctxIn[i] !== 0 && !inRanges(ACCEPTED, i, 1)) throw new BpfError(EINVAL, `program '${name}': __sk_buff byte ${i} must be zero in a test run`);

@@ -158,3 +158,20 @@ test('the process exits when nothing is armed (keepAlive) and at once with keepA
   assert.equal(d.status, 0, d.out);
   assert.ok(d.ms < 15_000, `took ${d.ms} ms`);
 });
+
+test('keepAlive: false still polls for close expiries while another host timer holds the process', async () => {
+  // An unreferenced setImmediate lets Node block in its poll phase until the next referenced
+  // timer (here the 40 ms sleep): the 1 ms timer would fire only when the sleep ends.
+  let late = 0;
+  for (let i = 0; i < 5; i++) {
+    const c = new RealClock({ keepAlive: false });
+    const expires = c.nowNs(CLOCK_MONOTONIC) + 1n * MS;
+    let firedAt: bigint | undefined;
+    c.arm(new TimerEntry(() => { firedAt = c.nowNs(CLOCK_MONOTONIC); }), expires);
+    await sleep(40);
+    c.close();
+    assert.ok(firedAt !== undefined, 'fired');
+    if (firedAt - expires > 20n * MS) late++;
+  }
+  assert.ok(late <= 1, `${late} of 5 timers fired more than 20 ms late`);
+});

@@ -168,7 +168,10 @@ export class RealClock implements Clock {
       this.#polling = false;
       this.#wakeAtNs = now + target;
     }
-    if (!this.#keepAlive) unref(handle);
+    // A poll stays referenced even without keepAlive: Node blocks in its poll phase (here, until
+    // the next referenced timer) when every pending immediate is unreferenced, which would starve
+    // the poll; a poll lasts at most the spin window, so it keeps the process alive that long only.
+    if (!this.#keepAlive && !this.#polling) unref(handle);
     this.#handle = handle;
   }
 

@@ -149,6 +149,10 @@ function safeToCompute(op: number, src: RegState, alu32: boolean): boolean {
  * dst's tnum and ranges as the kernel does; unknown result for operations it does not track.
  */
 export function adjustScalarMinMaxVals(op: number, dst: RegState, src: RegState, alu32: boolean): void {
+  if (dst.varOff.mask === 0n && src.varOff.mask === 0n && safeToCompute(op, src, alu32)) {
+    const v = constResult(op, dst.varOff.value, src.varOff.value, alu32);
+    if (v !== undefined) { markRegKnown(dst, v); return; }
+  }
   if (!safeToCompute(op, src, alu32)) {
     markRegUnknown(dst);
     if (alu32) zext32To64(dst);
@@ -176,4 +180,27 @@ export function adjustScalarMinMaxVals(op: number, dst: RegState, src: RegState,
   }
   if (alu32) zext32To64(dst);
   regBoundsSync(dst);
+}
+
+/**
+ * The exact result of an operation on two known constants (what the tnum and range arithmetic
+ * reach for constants, computed directly), or undefined for operations not folded here.
+ */
+function constResult(op: number, d: bigint, s: bigint, alu32: boolean): bigint | undefined {
+  const bits = alu32 ? 32 : 64;
+  const a = BigInt.asUintN(bits, d), b = BigInt.asUintN(bits, s);
+  let r: bigint;
+  switch (op) {
+    case BPF_ADD: r = a + b; break;
+    case BPF_SUB: r = a - b; break;
+    case BPF_MUL: r = a * b; break;
+    case BPF_AND: r = a & b; break;
+    case BPF_OR: r = a | b; break;
+    case BPF_XOR: r = a ^ b; break;
+    case BPF_LSH: r = a << b; break;
+    case BPF_RSH: r = a >> b; break;
+    case BPF_ARSH: r = BigInt.asIntN(bits, a) >> b; break;
+    default: return undefined;
+  }
+  return BigInt.asUintN(bits, r);
 }

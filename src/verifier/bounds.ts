@@ -51,11 +51,12 @@ function deduce32(r: RegState): void {
     }
   }
   // The upper halves differ by one and the lower halves cross from negative to non-negative s32.
-  if (u32(r.umin >> 32n) + 1n === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
+  // (u32 arithmetic: 0xffffffff and 0 are sequential too.)
+  if (u32(u32(r.umin >> 32n) + 1n) === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
     r.s32min = max(r.s32min, s32(r.umin));
     r.s32max = min(r.s32max, s32(r.umax));
   }
-  if (u32(r.smin >> 32n) + 1n === u32(r.smax >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
+  if (u32(u32(r.smin >> 32n) + 1n) === u32(r.smax >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
     r.s32min = max(r.s32min, s32(r.smin));
     r.s32max = min(r.s32max, s32(r.smax));
   }
@@ -109,6 +110,16 @@ function boundOffset(r: RegState): void {
 
 /** reg_bounds_sync(): make the tnum and the ranges agree. */
 export function regBoundsSync(r: RegState): void {
+  // A known constant that every range already admits: the ranges collapse onto it (the full
+  // deduction below reaches the same result, more slowly).
+  if (r.varOff.mask === 0n) {
+    const v = r.varOff.value, sv = s64(v), v32 = u32(v), sv32 = s32(v);
+    if (r.umin <= v && v <= r.umax && r.smin <= sv && sv <= r.smax &&
+      r.u32min <= v32 && v32 <= r.u32max && r.s32min <= sv32 && sv32 <= r.s32max) {
+      r.umin = r.umax = v; r.smin = r.smax = sv; r.u32min = r.u32max = v32; r.s32min = r.s32max = sv32;
+      return;
+    }
+  }
   updateRegBounds(r);
   deduce32(r); deduce64(r); deduceMixed(r);
   deduce32(r); deduce64(r); deduceMixed(r);

@@ -8,14 +8,15 @@ import {
 } from '../isa/index.ts';
 import { EACCES, EINVAL } from '../uapi/errno.ts';
 import { adjustScalarMinMaxVals } from './alu-scalar.ts';
-import { coerceRegToSizeSx, regBoundsSync, zext32To64 } from './bounds.ts';
+import { coerceRegToSize, coerceRegToSizeSx, regBoundsSync, zext32To64 } from './bounds.ts';
 import type { Env } from './env.ts';
+import { markPrecise } from './precision.ts';
 import * as msg from './messages.ts';
 import {
-  RegState, S64_MAX, S64_MIN, U64_MAX, isPointer, isPktPointer, markReg32Unbounded, markRegConst, markRegUnknown,
+  RegState, S64_MAX, S64_MIN, U64_MAX, isPointer, isPktPointer, markReg32Unbounded, markRegConst, markRegUnbounded, markRegUnknown,
   regTypeStr,
 } from './reg.ts';
-import { tnumAdd, tnumIsConst, tnumSub } from './tnum.ts';
+import { tnumAdd, tnumBswap, tnumIsConst, tnumSub } from './tnum.ts';
 
 /** bpf_alu_string[]: the operator as the kernel prints it. */
 const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -23,13 +24,14 @@ const aluStr = (op: number): string => ALU_STR[op >> 4] ?? '?';
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
 
+/** check_reg_sane_offset(): failures make adjust_ptr_min_max_vals() return -EINVAL. */
 function checkRegSaneOffset(env: Env, r: RegState, typeStr: string): void {
   const known = tnumIsConst(r.varOff);
   const val = BigInt.asIntN(64, r.varOff.value);
-  if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) env.reject(EACCES, msg.mathBetweenPtrAndConst(typeStr, val));
-  if (r.off >= 1 << 29 || r.off <= -(1 << 29)) env.reject(EACCES, msg.ptrOffsetNotAllowed(typeStr, r.off));
-  if (r.smin === S64_MIN) env.reject(EACCES, msg.mathUnboundedMin(typeStr));
-  if (r.smin >= BPF_MAX_VAR_OFF || r.smin <= -BPF_MAX_VAR_OFF) env.reject(EACCES, msg.valueMakesPtrOob(r.smin, typeStr));
+  if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) env.reject(EINVAL, msg.mathBetweenPtrAndConst(typeStr, val));
+  if (r.off >= 1 << 29 || r.off <= -(1 << 29)) env.reject(EINVAL, msg.ptrOffsetNotAllowed(typeStr, r.off));
+  if (r.smin === S64_MIN) env.reject(EINVAL, msg.mathUnboundedMin(typeStr));
+  if (r.smin >= BPF_MAX_VAR_OFF || r.smin <= -BPF_MAX_VAR_OFF) env.reject(EINVAL, msg.valueMakesPtrOob(r.smin, typeStr));
 }
 
 const fitsS32 = (x: number): boolean => x >= -0x8000_0000 && x <= 0x7fff_ffff;
@@ -94,10 +96,17 @@ function adjustPtrMinMaxVals(env: Env, insn: Insn, dst: RegState, ptr: RegState,
   regBoundsSync(dst);
 }
 
+/** Registers holding immediates, shared: the ALU checks only read their source. */
+const IMM_REGS = new Map<number, RegState>();
+
 /** A scalar register holding an instruction's immediate (sign-extended to 64 bits). */
 function immReg(imm: number): RegState {
-  const r = new RegState();
-  markRegConst(r, BigInt(imm));
+  let r = IMM_REGS.get(imm);
+  if (r === undefined) {
+    r = new RegState();
+    markRegConst(r, BigInt(imm));
+    if (IMM_REGS.size < 4096) IMM_REGS.set(imm, r);
+  }
   return r;
 }
 
@@ -110,8 +119,9 @@ function adjustRegMinMaxVals(env: Env, insn: Insn): void {
     if (op === BPF_SUB) { markRegUnknown(dst); return; }
     env.reject(EACCES, msg.ptrOpPtr(insn.dst, aluStr(op)));
   }
-  if (isPointer(dst)) return adjustPtrMinMaxVals(env, insn, dst, dst, src);
-  if (isPointer(src)) return adjustPtrMinMaxVals(env, insn, dst, src, dst);
+  // A pointer's new offset depends on the exact value of the scalar added to it.
+  if (isPointer(dst)) { if (insnSrcBit(insn.code) === BPF_X) markPrecise(src); return adjustPtrMinMaxVals(env, insn, dst, dst, src); }
+  if (isPointer(src)) { markPrecise(dst); return adjustPtrMinMaxVals(env, insn, dst, src, dst); }
   dst.id = 0;
   adjustScalarMinMaxVals(op, dst, src, alu32);
 }
@@ -122,22 +132,40 @@ export function checkAluOp(env: Env, insn: Insn): void {
   const alu64 = insnClass(insn.code) === BPF_ALU64;
   const isX = insnSrcBit(insn.code) === BPF_X;
   if (op === BPF_END || op === BPF_NEG) {
+    if (op === BPF_NEG && (isX || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0)) env.reject(EINVAL, msg.reservedFieldsOf('BPF_NEG'));
+    if (op === BPF_END && (insn.src !== 0 || insn.off !== 0 || (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) ||
+      (alu64 && isX))) {
+      env.reject(EINVAL, msg.reservedFieldsOf('BPF_END'));
+    }
     const r = env.srcReg(insn.dst);
-    if (isPointer(r)) env.reject(EACCES, msg.ptrArithOperator(insn.dst, aluStr(op)));
     env.dstReg(insn.dst);
+    // Root may negate or byte-swap a pointer (is_pointer_value() is false with allow_ptr_leaks):
+    // the result is a scalar nothing is known about.
+    if (isPointer(r)) { markRegUnknown(r); return; }
     if (op === BPF_NEG) {
       const negated = r.clone();
       markRegConst(r, 0n);
       adjustScalarMinMaxVals(BPF_SUB, r, negated, !alu64);
       return;
     }
-    // Byte swaps: nothing is known but the width of the result.
-    markRegUnknown(r);
-    if (insn.imm < 64) r.umax = (1n << BigInt(insn.imm)) - 1n;
+    // scalar_byte_swap(): the tnum's bytes are swapped when the host order differs (always for
+    // bswap), then narrowed to the width; bounds are re-derived from the tnum. le64 is a no-op here.
+    const bits = insn.imm as 16 | 32 | 64;
+    const needSwap = alu64 || isX;
+    if (needSwap) {
+      r.varOff = tnumBswap(r.varOff, bits);
+      markRegUnbounded(r);
+      r.id = 0;
+    }
+    if (bits !== 64) { r.id = 0; coerceRegToSize(r, bits / 8); }
     regBoundsSync(r);
     return;
   }
   if (op === BPF_MOV) {
+    const movsx = alu64 ? [0, 8, 16, 32] : [0, 8, 16];
+    if (isX ? !movsx.includes(insn.off) || insn.imm !== 0 : insn.src !== 0 || insn.off !== 0) {
+      env.reject(EINVAL, msg.reservedFieldsOf('BPF_MOV'));
+    }
     if (isX) env.srcReg(insn.src);
     const dst = env.dstReg(insn.dst);
     if (!isX) {
@@ -164,6 +192,12 @@ export function checkAluOp(env: Env, insn: Insn): void {
     zext32To64(dst);
     regBoundsSync(dst);
     return;
+  }
+  if (op > BPF_END) env.reject(EINVAL, msg.invalidAluOpcode(op));
+  // off 1 is sdiv / smod; everything else must be zero.
+  if ((isX ? insn.imm !== 0 : insn.src !== 0) || (insn.off !== 0 && insn.off !== 1) ||
+    (insn.off === 1 && op !== BPF_MOD && op !== BPF_DIV)) {
+    env.reject(EINVAL, msg.reservedFieldsOf('BPF_ALU'));
   }
   if (isX) env.srcReg(insn.src);
   env.srcReg(insn.dst);

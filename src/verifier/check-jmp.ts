@@ -6,12 +6,16 @@
  */
 import {
   BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT,
-  BPF_X, insnClass, insnOp, insnSrcBit, type Insn,
+  BPF_JA, BPF_JCOND, BPF_X, insnClass, insnOp, insnSrcBit, type Insn,
 } from '../isa/index.ts';
+import { EINVAL } from '../uapi/errno.ts';
 import { regBoundsSync } from './bounds.ts';
+import * as msg from './messages.ts';
+import { markPrecise } from './precision.ts';
 import type { Env } from './env.ts';
 import { RegState, isPointer, markRegConst, regIsNull } from './reg.ts';
 import type { VerifierState } from './state.ts';
+import type { VerifierMap } from './types.ts';
 import {
   tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg,
 } from './tnum.ts';
@@ -94,16 +98,51 @@ function scalarBranchTaken(a: View, b: View, op: number): number {
 
 /** is_branch_taken(). */
 export function isBranchTaken(a: RegState, b: RegState, op: number, jmp32: boolean): number {
-  if (isPointer(a) && regIsNull(b) && !a.maybeNull && !jmp32) {
-    if (op === BPF_JEQ) return 0;
-    if (op === BPF_JNE) return 1;
+  const pktAny = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
+  if (pktAny(a) && pktAny(b) && !jmp32) return pktPtrBranchTaken(a, b, op);
+  if (isPointer(a) || isPointer(b)) {
+    // A pointer that cannot be NULL against the constant 0.
+    let [p, k, o] = [a, b, op];
+    if (!(k.type === 'scalar' && tnumIsConst(jmp32 ? tnumSubreg(k.varOff) : k.varOff))) [p, k, o] = [b, a, flipOpcode(op)];
+    if (!(k.type === 'scalar' && tnumIsConst(jmp32 ? tnumSubreg(k.varOff) : k.varOff))) return -1;
+    if (!regNotNull(p)) return -1;
+    if ((jmp32 ? tnumSubreg(k.varOff) : k.varOff).value !== 0n) return -1;
+    return o === BPF_JEQ ? 0 : o === BPF_JNE ? 1 : -1;
   }
-  if (isPointer(b) && regIsNull(a) && !b.maybeNull && !jmp32) {
-    if (op === BPF_JEQ) return 0;
-    if (op === BPF_JNE) return 1;
-  }
-  if (a.type !== 'scalar' || b.type !== 'scalar') return -1;
   return scalarBranchTaken(view(a, jmp32), view(b, jmp32), op);
+}
+
+/** reg_not_null(): pointer types that are never NULL. */
+function regNotNull(r: RegState): boolean {
+  if (r.maybeNull) return false;
+  return r.type === 'map_value' || r.type === 'map_key' || r.type === 'map_ptr' || r.type === 'mem' ||
+    (r.type === 'btf_id' && r.trusted);
+}
+
+/** Packet pointer ranges past the end, set by mark_pkt_end(). */
+const AT_PKT_END = -1;
+const BEYOND_PKT_END = -2;
+
+/** is_pkt_ptr_branch_taken(): a pointer known to be at or beyond pkt_end decides its comparisons. */
+function pktPtrBranchTaken(a: RegState, b: RegState, op: number): number {
+  let pkt: RegState;
+  if (b.type === 'pkt_end') pkt = a;
+  else if (a.type === 'pkt_end') { pkt = b; op = flipOpcode(op); } else return -1;
+  if (pkt.range >= 0) return -1;
+  switch (op) {
+    case BPF_JLE: case BPF_JGT:
+      return pkt.range === BEYOND_PKT_END ? (op === BPF_JGT ? 1 : 0) : -1;
+    case BPF_JLT: case BPF_JGE:
+      return pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END ? (op === BPF_JGE ? 1 : 0) : -1;
+    default: return -1;
+  }
+}
+
+/** mark_pkt_end(): after `pkt > pkt_end` (open) or `pkt >= pkt_end`, how far past the end it is. */
+function markPktEnd(st: VerifierState, regno: number, rangeOpen: boolean): void {
+  const r = st.cur.reg(regno);
+  if (r.type !== 'pkt') return;
+  r.range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
 }
 
 /** regs_refine_cond_op(): what `a op b` being true says about a and b. */
@@ -196,10 +235,32 @@ function markPtrOrNull(state: VerifierState, id: number, isNull: boolean): void 
       markRegConst(r, 0n);
     } else {
       r.maybeNull = false;
+      // mark_ptr_not_null_reg(): a lookup in a map-in-map yields the inner map (its template).
+      if (r.type === 'map_value' && r.map?.innerMap) {
+        r.type = 'map_ptr';
+        r.map = innerMapMeta(r.map);
+        // Each lookup yields its own inner map instance: timers check it (map_uid = the lookup's id).
+        if ((r.map.record?.timerOff ?? -1) >= 0) r.mapUid = r.id;
+      }
       if (!(r.type === 'map_value' && (r.map?.record?.spinLockOff ?? -1) >= 0)) r.id = 0;
     }
   }
   if (isNull && refObj) state.refs = state.refs.filter((x) => x.id !== refObj);
+}
+
+const INNER_META = new WeakMap<VerifierMap, VerifierMap>();
+
+/**
+ * map->inner_map_meta: the kernel checks inner maps against a nameless copy of the template
+ * (bpf_map_meta_alloc()), one per outer map: it prints without `map=` and is not the template.
+ */
+function innerMapMeta(outer: VerifierMap): VerifierMap {
+  let meta = INNER_META.get(outer);
+  if (meta === undefined) {
+    meta = { ...(outer.innerMap as VerifierMap), name: '' };
+    INNER_META.set(outer, meta);
+  }
+  return meta;
 }
 
 const MAX_PACKET_OFF = 0xffff;
@@ -224,10 +285,18 @@ function matchPktPointers(op: number, d: number, s: number, thisSt: VerifierStat
   if (!fwd && !rev) return;
   const good = (st: VerifierState, reg: number, rightOpen: boolean): void => findGoodPktPointers(st, st.cur.reg(reg), rightOpen);
   switch (op) {
-    case BPF_JGT: if (fwd) good(thisSt, d, false); else good(other, s, true); break;
-    case BPF_JLT: if (fwd) good(other, d, true); else good(thisSt, s, false); break;
-    case BPF_JGE: if (fwd) good(thisSt, d, true); else good(other, s, false); break;
-    case BPF_JLE: if (fwd) good(other, d, false); else good(thisSt, s, true); break;
+    case BPF_JGT:
+      if (fwd) { good(thisSt, d, false); markPktEnd(other, d, true); } else { good(other, s, true); markPktEnd(thisSt, s, false); }
+      break;
+    case BPF_JLT:
+      if (fwd) { good(other, d, true); markPktEnd(thisSt, d, false); } else { good(thisSt, s, false); markPktEnd(other, s, true); }
+      break;
+    case BPF_JGE:
+      if (fwd) { good(thisSt, d, true); markPktEnd(other, d, false); } else { good(other, s, false); markPktEnd(thisSt, s, true); }
+      break;
+    case BPF_JLE:
+      if (fwd) { good(other, d, false); markPktEnd(thisSt, d, true); } else { good(thisSt, s, true); markPktEnd(other, s, false); }
+      break;
     default: break;
   }
 }
@@ -240,11 +309,18 @@ export function checkCondJmpOp(env: Env, insn: Insn): { fallthrough: boolean; ta
   const op = insnOp(insn.code);
   const jmp32 = insnClass(insn.code) === BPF_JMP32;
   const isX = insnSrcBit(insn.code) === BPF_X;
-  if (isX) env.srcReg(insn.src);
+  if (op === BPF_JA || op > BPF_JCOND) env.reject(EINVAL, msg.invalidJmpOpcode(op));
   env.srcReg(insn.dst);
+  if (isX ? insn.imm !== 0 : insn.src !== 0) env.reject(EINVAL, msg.reservedFieldsOf('BPF_JMP/JMP32'));
+  if (isX) env.srcReg(insn.src);
   const dst = env.reg(insn.dst);
   const src = isX ? env.reg(insn.src) : (() => { const k = new RegState(); markRegConst(k, BigInt(insn.imm)); return k; })();
   const verdict = isBranchTaken(dst, src, op, jmp32);
+  // A decided branch depends on the exact values compared.
+  if (verdict >= 0) {
+    markPrecise(dst);
+    if (isX) markPrecise(src);
+  }
   if (verdict === 1) return { fallthrough: false, taken: env.state };
   if (verdict === 0) return { fallthrough: true, taken: undefined };
   const taken = env.state.clone();

@@ -4,14 +4,16 @@
  * check_helper_mem_access(), kernel/bpf/verifier.c (v6.18), with the privileged (root) rules:
  * uninitialised stack may be read, pointers may be stored anywhere.
  */
-import { EACCES } from '../uapi/errno.ts';
-import { BPF_F_RDONLY_PROG } from '../uapi/bpf.ts';
+import { EACCES, EFAULT, EINVAL } from '../uapi/errno.ts';
+import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from '../uapi/bpf.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from './bounds.ts';
 import { ctxAccess, mayWritePacket } from './ctx-access.ts';
 import type { Env } from './env.ts';
+import { scratchSlot } from './log.ts';
 import * as msg from './messages.ts';
+import { markPrecise } from './precision.ts';
 import { RegState, markRegConst, markRegPointer, markRegUnknown, regTypeStr } from './reg.ts';
-import { STACK_MISC, STACK_SPILL, STACK_ZERO, type FuncState, type SlotType } from './state.ts';
+import { STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type FuncState, type SlotType } from './state.ts';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum.ts';
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -55,11 +57,14 @@ function checkMapAccess(env: Env, regno: number, reg: RegState, off: number, siz
   }
 }
 
+/**
+ * check_packet_access(): only the fixed offset is checked against the range, because the range
+ * find_good_pkt_pointers() proved already counts from the pointer with its variable part (the
+ * registers sharing its id).
+ */
 function checkPacketAccess(env: Env, regno: number, reg: RegState, off: number, size: number, zeroOk: boolean): void {
   if (reg.smin < 0n) env.reject(EACCES, msg.minValueNegative(regno));
-  const o = BigInt(off);
-  if (!checkMemBound(env, regno, reg, reg.smin + o, size, reg.range, zeroOk) ||
-    reg.umax >= BPF_MAX_VAR_OFF || !checkMemBound(env, regno, reg, reg.umax + o, size, reg.range, zeroOk)) {
+  if (reg.range < 0 || !checkMemBound(env, regno, reg, BigInt(off), size, reg.range, zeroOk)) {
     env.reject(EACCES, msg.offsetOutsidePacket(regno));
   }
 }
@@ -70,8 +75,9 @@ function stackFrame(env: Env, reg: RegState): FuncState {
 }
 
 /** check_stack_access_within_bounds(): [min_off, max_off) inside the 512-byte frame. */
-function stackBounds(env: Env, regno: number, reg: RegState, off: number, size: number, t: AccessType, helper: boolean): [number, number] {
-  const extra = helper ? ' indirect access to' : t === 'read' ? ' read from' : ' write to';
+function stackBounds(env: Env, regno: number, reg: RegState, off: number, size: number, t: AccessType): [number, number] {
+  // 6.18 names helper accesses by their direction too (the older ' indirect access to' is gone).
+  const extra = t === 'read' ? ' read from' : ' write to';
   let minOff: number, maxOff: number;
   if (tnumIsConst(reg.varOff)) {
     minOff = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
@@ -81,39 +87,52 @@ function stackBounds(env: Env, regno: number, reg: RegState, off: number, size: 
     minOff = Number(reg.smin) + off;
     maxOff = Number(reg.smax) + off + size;
   }
-  if (minOff < -512 || minOff > -1 || maxOff > 0 || size < 0) {
-    if (tnumIsConst(reg.varOff)) env.reject(EACCES, msg.invalidStackAccess(extra, regno, minOff, size));
-    env.reject(EACCES, msg.invalidVarStackAccess(extra, regno, tnumStr(reg.varOff), off, size));
+  // check_stack_slot_within_bounds(): outside the frame is EACCES; reaching past fp is EINVAL.
+  const errno = minOff < -512 || minOff > -1 ? EACCES : maxOff > 0 ? EINVAL : size < 0 ? EFAULT : 0;
+  if (errno !== 0) {
+    if (tnumIsConst(reg.varOff)) env.reject(errno, msg.invalidStackAccess(extra, regno, off, size));
+    env.reject(errno, msg.invalidVarStackAccess(extra, regno, tnumStr(reg.varOff), off, size));
   }
   env.touchStack(-minOff);
   return [minOff, maxOff];
 }
 
+/**
+ * A plain write of `type` bytes over [minOff, maxOff): a spilled register there is scrubbed (its
+ * other initialised bytes become STACK_MISC, scrub_spilled_slot()).
+ */
 function markSlots(env: Env, f: FuncState, minOff: number, maxOff: number, type: SlotType): void {
   for (let o = minOff; o < maxOff; o++) {
     const slot = -o - 1;
     const s = f.slot(Math.floor(slot / 8));
-    if (s.isSpilled()) { for (let i = 0; i < 8; i++) if (s.slotType[i] === STACK_SPILL) s.slotType[i] = STACK_MISC; }
+    if (s.isSpilled()) { for (let i = 0; i < 8; i++) if (s.slotType[i] !== STACK_INVALID) s.slotType[i] = STACK_MISC; }
     s.spilled.type = 'not_init';
     s.slotType[slot % 8] = type;
-    env.scratch.slots.add(Math.floor(slot / 8));
+    scratchSlot(env.scratch, Math.floor(slot / 8));
   }
 }
 
 /** check_stack_write_fixed_off(). `value` undefined for BPF_ST (then `imm` is the stored constant). */
-function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, value: RegState | undefined, imm: number): void {
+function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, value: RegState | undefined, imm: number, src?: RegState): void {
   const slot = -off - 1;
   const spi = Math.floor(slot / 8);
   const s = f.slot(spi);
-  env.scratch.slots.add(spi);
+  scratchSlot(env.scratch, spi);
   const save = (reg: RegState): void => {
     s.spilled.copyFrom(reg);
     for (let i = 8; i > 8 - size; i--) s.slotType[i - 1] = STACK_SPILL;
-    for (let i = 8 - size; i > 0; i--) if (s.slotType[i - 1] !== STACK_ZERO) s.slotType[i - 1] = STACK_MISC;
+    // mark_stack_slot_misc(): zero bytes stay zero, uninitialised ones stay so (root).
+    for (let i = 8 - size; i > 0; i--) {
+      const t = s.slotType[i - 1];
+      if (t !== STACK_ZERO && t !== STACK_INVALID) s.slotType[i - 1] = STACK_MISC;
+    }
   };
   if (value && off % 8 === 0 && value.type === 'scalar') {
+    // assign_scalar_id_before_mov(): a value that fits links the register and its spill.
+    const fits = size === 8 || value.umax < 1n << BigInt(size * 8);
+    if (fits && src && src.id === 0 && !tnumIsConst(src.varOff)) { src.id = env.newId(); value.id = src.id; }
     const copy = value.clone();
-    if (size < 8 && copy.umax >= 1n << BigInt(size * 8)) copy.id = 0;
+    if (!fits) copy.id = 0;
     save(copy);
   } else if (!value && off % 8 === 0) {
     const fake = new RegState();
@@ -121,7 +140,7 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
     save(fake);
   } else if (value && value.type !== 'scalar') {
     if (size !== 8) env.reject(EACCES, msg.invalidSpillSize());
-    if (f !== env.state.cur && value.type === 'fp') env.reject(EACCES, msg.spillFpIntoCaller());
+    if (f !== env.state.cur && value.type === 'fp') env.reject(EINVAL, msg.spillFpIntoCaller());
     save(value.clone());
   } else {
     const zero = value ? value.type === 'scalar' && tnumIsConst(value.varOff) && value.varOff.value === 0n : imm === 0;
@@ -133,7 +152,7 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
 function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: RegState | undefined): void {
   const slot = -off - 1;
   const spi = Math.floor(slot / 8);
-  env.scratch.slots.add(spi);
+  scratchSlot(env.scratch, spi);
   const s = f.peekSlot(spi);
   if (!dst) return;
   if (!s) { markRegUnknown(dst); return; }
@@ -173,12 +192,9 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
       if (dst) markRegUnknown(dst);
       break;
     case 'map_value': {
-      const map = reg.map;
-      if (t === 'write' && map && (map.flags & BPF_F_RDONLY_PROG) !== 0) {
-        env.reject(EACCES, msg.writeIntoMapForbidden(map.valueSize, BigInt(total), size));
-      }
+      checkMapAccessType(env, reg, total, size, t);
       checkMapAccess(env, regno, reg, total, size, false);
-      if (dst) markRegUnknown(dst);
+      if (dst) readMapValue(reg, total, size, dst, opts.signExtend === true);
       break;
     }
     case 'mem':
@@ -187,8 +203,7 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
       if (dst) markRegUnknown(dst);
       break;
     case 'ctx': {
-      if (reg.off !== 0) env.reject(EACCES, msg.modifiedCtxPtr(regno, reg.off));
-      if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) env.reject(EACCES, msg.variableCtxAccess('ctx', tnumStr(reg.varOff)));
+      checkPtrOffReg(env, reg, regno, false);
       const access = ctxAccess(env.prog.progType, off, size, t === 'write', env.prog.ctxSizeHint);
       if (!access) env.reject(EACCES, msg.invalidCtxAccess(off, size));
       env.facts.set(env.insnIdx, { kind: 'ctx', off, size, write: t === 'write' });
@@ -199,10 +214,10 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
       break;
     }
     case 'fp': {
-      const [minOff, maxOff] = stackBounds(env, regno, reg, off, size, t, false);
+      const [minOff, maxOff] = stackBounds(env, regno, reg, total, size, t);
       const f = stackFrame(env, reg);
       if (tnumIsConst(reg.varOff)) {
-        if (t === 'write') stackWriteFixed(env, f, minOff, size, value, opts.imm ?? 0);
+        if (t === 'write') stackWriteFixed(env, f, minOff, size, value, opts.imm ?? 0, valueRegno >= 0 ? env.reg(valueRegno) : undefined);
         else stackReadFixed(env, f, minOff, size, dst);
       } else if (t === 'write') {
         markSlots(env, f, minOff, maxOff, STACK_MISC);
@@ -233,19 +248,15 @@ export function checkHelperMemAccess(env: Env, regno: number, size: number, t: A
     case 'map_key':
       if (t === 'write') env.reject(EACCES, msg.cannotWriteInto(regno, regTypeStr(reg)));
       return checkMemRegionAccess(env, regno, reg, reg.off, size, reg.map?.keySize ?? 0, false);
-    case 'map_value': {
-      const map = reg.map;
-      if (t === 'write' && map && (map.flags & BPF_F_RDONLY_PROG) !== 0) {
-        env.reject(EACCES, msg.writeIntoMapForbidden(map.valueSize, BigInt(reg.off), size));
-      }
+    case 'map_value':
+      checkMapAccessType(env, reg, reg.off, size, t);
       return checkMapAccess(env, regno, reg, reg.off, size, zeroOk);
-    }
     case 'mem':
       if (reg.rdonly && t === 'write') env.reject(EACCES, msg.cannotWriteInto(regno, regTypeStr(reg)));
       return checkMemRegionAccess(env, regno, reg, reg.off, size, reg.range, zeroOk);
     case 'fp': {
       if (size === 0 && zeroOk) return;
-      const [minOff, maxOff] = stackBounds(env, regno, reg, reg.off, size, t, true);
+      const [minOff, maxOff] = stackBounds(env, regno, reg, reg.off, size, t);
       // The helper may write anything: spilled registers there become unknown bytes.
       if (t === 'write') markSlots(env, stackFrame(env, reg), minOff, maxOff, STACK_MISC);
       return;
@@ -254,4 +265,64 @@ export function checkHelperMemAccess(env: Env, regno: number, size: number, t: A
       if (zeroOk && size === 0 && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) return;
       env.reject(EACCES, msg.regTypeExpected(regno, regTypeStr(reg), ['fp']));
   }
+}
+
+/** check_map_access_type(): BPF_F_RDONLY_PROG maps refuse writes, BPF_F_WRONLY_PROG maps reads. */
+function checkMapAccessType(env: Env, reg: RegState, off: number, size: number, t: AccessType): void {
+  const map = reg.map;
+  if (!map) return;
+  if (t === 'write' && (map.flags & BPF_F_RDONLY_PROG) !== 0) {
+    env.reject(EACCES, msg.writeIntoMapForbidden(map.valueSize, BigInt(off), size));
+  }
+  if (t === 'read' && (map.flags & BPF_F_WRONLY_PROG) !== 0) {
+    env.reject(EACCES, msg.readFromMapForbidden(map.valueSize, BigInt(off), size));
+  }
+}
+
+/**
+ * A load from a map value. A frozen read-only map (.rodata) yields the constant stored there
+ * (bpf_map_direct_read()); anything else an unknown scalar.
+ */
+function readMapValue(reg: RegState, off: number, size: number, dst: RegState, signExtend: boolean): void {
+  const map = reg.map;
+  const data = map?.frozenValue;
+  if (!map || !data || (map.flags & BPF_F_RDONLY_PROG) === 0 || !tnumIsConst(reg.varOff)) { markRegUnknown(dst); return; }
+  const at = off + Number(reg.varOff.value);
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[at + i] ?? 0);
+  markRegConst(dst, signExtend ? BigInt.asIntN(size * 8, v) : v);
+}
+
+/**
+ * __check_ptr_off_reg(): a context (and most pointers handed to helpers) must be used as it
+ * was given: no negative offset, a fixed offset only when `fixedOffOk`, no variable part.
+ */
+export function checkPtrOffReg(env: Env, reg: RegState, regno: number, fixedOffOk: boolean): void {
+  const t = regTypeStr(reg);
+  if (reg.off < 0) env.reject(EACCES, msg.negativeOffPtr(t, regno, reg.off));
+  if (!fixedOffOk && reg.off) env.reject(EACCES, msg.modifiedPtrArg(t, regno, reg.off));
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) env.reject(EACCES, msg.variableCtxAccess(t, tnumStr(reg.varOff)));
+}
+
+/**
+ * get_constant_map_key(): the key a stack pointer points to when it is known, for arrays whose
+ * lookups with a constant in-range key cannot fail. -1 when not known.
+ */
+export function constantMapKey(env: Env, key: RegState, keySize: number): bigint {
+  if (key.type !== 'fp' || !tnumIsConst(key.varOff)) return -1n;
+  const stackOff = key.off + Number(BigInt.asIntN(64, key.varOff.value));
+  const slot = -stackOff - 1;
+  const spi = Math.floor(slot / 8);
+  const off = slot % 8;
+  const s = stackFrame(env, key).peekSlot(spi);
+  if (!s) return -1n;
+  let zeroSize = 0;
+  for (let i = off; i >= 0 && s.slotType[i] === STACK_ZERO; i--) zeroSize++;
+  if (zeroSize >= keySize) return 0n;
+  if (!s.isSpilled() || s.spilled.type !== 'scalar') return -1n;
+  let spillSize = 0;
+  for (let i = off; i >= 0 && s.slotType[i] === STACK_SPILL; i--) spillSize++;
+  if (spillSize !== keySize || !tnumIsConst(s.spilled.varOff)) return -1n;
+  markPrecise(s.spilled);
+  return s.spilled.varOff.value;
 }

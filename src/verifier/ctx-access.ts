@@ -2,10 +2,10 @@
  * Which context fields a program type may read or write, and what a read yields: the kernel's
  * <type>_is_valid_access() callbacks (net/core/filter.c, kernel/trace/bpf_trace.c,
  * kernel/bpf/syscall.c, v6.18) for XDP (struct xdp_md), socket filters and TC (struct __sk_buff),
- * syscall, kprobe (struct pt_regs, x86-64) and tracepoint programs.
+ * syscall, kprobe (struct pt_regs, x86-64), tracepoint and raw tracepoint programs.
  */
 import {
-  BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER,
+  BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER,
   BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_XDP,
 } from '../uapi/bpf.ts';
 import type { RegType } from './reg.ts';
@@ -18,6 +18,8 @@ export interface CtxAccess {
 const XDP_MD_SIZE = 24;
 const SK_BUFF_SIZE = 192;
 const PT_REGS_SIZE = 168;
+/** MAX_BPF_FUNC_ARGS: a raw tracepoint's context is this many u64 arguments. */
+const MAX_BPF_FUNC_ARGS = 12;
 
 // struct __sk_buff offsets.
 const SKB = {
@@ -97,6 +99,8 @@ export function ctxAccess(progType: number, off: number, size: number, write: bo
     case BPF_PROG_TYPE_KPROBE:
       return !write && off >= 0 && off < PT_REGS_SIZE && off % size === 0 && off + size <= PT_REGS_SIZE
         ? { regType: 'scalar' } : undefined;
+    case BPF_PROG_TYPE_RAW_TRACEPOINT: // bpf_tracing_ctx_access(): aligned reads of the u64 arguments
+      return !write && off >= 0 && off < 8 * MAX_BPF_FUNC_ARGS && off % size === 0 ? { regType: 'scalar' } : undefined;
     case BPF_PROG_TYPE_TRACEPOINT:
       return !write && off >= 8 && off < 2048 && off % size === 0 ? { regType: 'scalar' } : undefined;
     default: return undefined;

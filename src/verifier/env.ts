@@ -4,14 +4,35 @@
  * take it as their first argument rather than closing over it.
  */
 import type { Insn } from '../isa/index.ts';
-import { EACCES } from '../uapi/errno.ts';
+import { E2BIG, EACCES } from '../uapi/errno.ts';
 import type { Cfg } from './cfg.ts';
-import { Reject, VerifierLog, type Scratch } from './log.ts';
+import { Reject, VerifierLog, frameStr, type Scratch } from './log.ts';
 import * as msg from './messages.ts';
 import type { RegState } from './reg.ts';
+import type { ExploredState } from './prune.ts';
 import type { VerifierState } from './state.ts';
 import type { InsnFact, MapRef, VerifierProgram } from './types.ts';
 
+/** BPF_COMPLEXITY_LIMIT_JMP_SEQ: paths that may wait at once. */
+const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+
+/** The counters of the `processed N insns ...` line. */
+export interface WalkStats {
+  processed: number;
+  totalStates: number;
+  peakStates: number;
+  maxStatesPerInsn: number;
+}
+
+/** A path waiting to be explored (struct bpf_verifier_stack_elem). */
+export interface PendingState {
+  readonly state: VerifierState;
+  readonly parent: ExploredState | undefined;
+  /** Log position when the branch was pushed: a level-1 log is cut back to it (pop_stack). */
+  readonly logPos: number;
+}
+
+/** One verification's state and services, handed to every check. */
 export class Env {
   readonly prog: VerifierProgram;
   readonly cfg: Cfg;
@@ -23,7 +44,23 @@ export class Env {
   /** Deepest stack access of each subprogram, in bytes. */
   readonly stackDepth: number[];
   readonly facts = new Map<number, InsnFact>();
-  readonly scratch: Scratch = { regs: 0, slots: new Set() };
+  readonly stats: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
+  /** do_print_state: the next instruction starts a new stretch of the walk (after a pop or a return). */
+  doPrintState = false;
+  /** Slots some path reached (insn_aux_data[].seen). */
+  readonly seen: Uint8Array;
+  /** Paths still to explore, depth first (env->head). */
+  readonly pending: PendingState[] = [];
+  /** The saved state the current path descends from (cur->parent). */
+  parent: ExploredState | undefined;
+  /** States saved at prune points, by hash bucket as the kernel keeps them (explored_states), most recent last. */
+  readonly explored = new Map<number, ExploredState[]>();
+  /** Scalars carry provenance for precision marks (programs with sync callbacks, precision.ts). */
+  readonly trackPrecision: boolean;
+  /** Subprograms registered as async callbacks (is_async_cb) and as any callback (is_cb). */
+  readonly asyncCallbacks = new Set<number>();
+  readonly callbacks = new Set<number>();
+  readonly scratch: Scratch = { regs: 0, slotsLo: 0, slotsHi: 0, allSlots: false };
   /** Array index of each slot's Insn. */
   readonly arrayIndex: Map<number, number>;
 
@@ -33,14 +70,17 @@ export class Env {
     this.log = log;
     this.stackDepth = cfg.subprogStarts.map(() => 0);
     this.arrayIndex = new Map(prog.insns.map((i, k) => [i.idx, k]));
+    this.trackPrecision = cfg.callsCallback.some((x) => x === 1);
+    this.seen = new Uint8Array(cfg.slots);
   }
 
   newId(): number {
     return ++this.idGen;
   }
 
-  reject(errno: number, message: string): never {
-    throw new Reject(errno, message);
+  /** Stops verification; `newline` false for the few kernel messages printed without one. */
+  reject(errno: number, message: string, newline = true): never {
+    throw new Reject(errno, message, newline);
   }
 
   get cur(): VerifierState {
@@ -80,6 +120,52 @@ export class Env {
     const map = this.prog.maps[insn.imm];
     if (!map) return undefined;
     return { map, valueOffset: insn.imm2 ?? 0 };
+  }
+
+/**
+   * push_stack(): explore `st` later from slot `at`. Sync branches count against the current
+   * saved state; an async callback's state stands alone (no parent), as push_async_cb() makes it.
+   */
+  pushState(st: VerifierState, at: number, prevIdx: number, async = false): void {
+    st.insnIdx = at;
+    st.prevInsnIdx = prevIdx;
+    const parent = async ? undefined : this.parent;
+    if (parent) parent.branches++;
+    this.pending.push({ state: st, parent, logPos: this.log.pos });
+    if (this.pending.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
+      this.reject(E2BIG, async ? msg.jmpSeqTooComplexAsync(this.pending.length) : msg.jmpSeqTooComplex(this.pending.length));
+    }
+  }
+
+  /** explored_state(): the bucket of states for slot `idx` seen from a frame called at `callsite`. */
+  exploredBucket(idx: number, callsite: number): ExploredState[] {
+    const key = ((idx ^ callsite) >>> 0) % Math.max(1, this.cfg.slots);
+    let list = this.explored.get(key);
+    if (list === undefined) { list = []; this.explored.set(key, list); }
+    return list;
+  }
+
+  /** mark_verifier_state_scratched(): the next state print shows everything. */
+  scratchAll(): void {
+    this.scratch.regs = 0x7ff;
+    this.scratch.allSlots = true;
+  }
+
+  /** mark_verifier_state_clean(). */
+  scratchClear(): void {
+    this.scratch.regs = 0;
+    this.scratch.slotsLo = 0;
+    this.scratch.slotsHi = 0;
+    this.scratch.allSlots = false;
+  }
+
+  /** print_insn_state() of the current frame, when anything was touched. */
+  printInsnState(insnIdx: number, force = false): void {
+    if (!this.log.enabled) return;
+    const s = this.scratch;
+    if (!force && s.regs === 0 && !s.allSlots && s.slotsLo === 0 && s.slotsHi === 0) return;
+    this.log.insnState(insnIdx, frameStr(this.state, this.state.curframe, s));
+    this.scratchClear();
   }
 
   /** Record the deepest stack byte the current subprogram touches. */

@@ -13,7 +13,10 @@
 import { EINVAL } from '../uapi/errno.ts';
 import { checkCfg } from './cfg.ts';
 import { doCheck } from './do-check.ts';
-import { Env } from './env.ts';
+import { checkFuncInfo, resolveLdImm64 } from './check-prog.ts';
+import { Env, type WalkStats } from './env.ts';
+import { computeScc, printLiveness } from './liveness.ts';
+import { checkMaxStackDepth } from './stack-depth.ts';
 import { VerifierError } from './error.ts';
 import { Reject, VerifierLog } from './log.ts';
 import { markRegPointer } from './reg.ts';
@@ -22,7 +25,7 @@ import type { VerifierProgram, VerifierResult, VerifyOptions } from './types.ts'
 
 export { VerifierError } from './error.ts';
 export type {
-  CallFact, CtxAccessFact, InsnFact, MapRef, SubprogInfo, VerifierLineInfo, VerifierMap, VerifierProgram,
+  CallFact, CtxAccessFact, InsnFact, MapRef, VerifierFuncInfo, SubprogInfo, VerifierLineInfo, VerifierMap, VerifierProgram,
   VerifierResult, VerifyOptions,
 } from './types.ts';
 
@@ -40,30 +43,43 @@ export function verify(prog: VerifierProgram, options: VerifyOptions = {}): Veri
   const limit = options.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
   const log = new VerifierLog(options.logLevel ?? 0, prog.lineInfo);
   let env: Env | undefined;
-  let processed = 0;
-  try {
-    if (prog.insns.length === 0) throw new Reject(EINVAL, 'empty program');
-    const cfg = checkCfg(prog.insns);
-    env = new Env(prog, cfg, log);
-    const main = FuncState.init(0, -1, 0);
-    markRegPointer(main.reg(1), 'ctx');
-    const stats = doCheck(env, new VerifierState([main]), limit);
-    processed = stats.processed;
+  let stats: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
+  const printStats = (): void => {
     log.print(`processed ${stats.processed} insns (limit ${limit}) max_states_per_insn ${stats.maxStatesPerInsn} ` +
       `total_states ${stats.totalStates} peak_states ${stats.peakStates} mark_read 0`);
+  };
+  try {
+    if (prog.insns.length === 0) throw new Reject(EINVAL, 'empty program');
+    const cfg = checkCfg(prog.insns, prog.progType, log);
+    env = new Env(prog, cfg, log);
+    checkFuncInfo(env);
+    resolveLdImm64(env);
+    if (log.level > 1) printLiveness(log, cfg.bySlot, cfg.liveIn, computeScc(cfg.bySlot, cfg.slots));
+    const main = FuncState.init(0, -1, 0);
+    markRegPointer(main.reg(1), 'ctx');
+    stats = doCheck(env, new VerifierState([main]), limit);
+    // At level 1 the kernel keeps a log only for a program it refuses.
+    if (log.level === 1) log.reset(0);
+    checkMaxStackDepth(env);
+    printStats();
     return {
       log: log.lines,
-      processed,
+      processed: stats.processed,
       subprogs: cfg.subprogStarts.map((start, i) => ({ start, stackDepth: env?.stackDepth[i] ?? 0 })),
       facts: env.facts,
       totalStates: stats.totalStates,
       peakStates: stats.peakStates,
       maxStatesPerInsn: stats.maxStatesPerInsn,
+      deadSlots: prog.insns.filter((i) => env?.seen[i.idx] !== 1).map((i) => i.idx),
     };
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
-    // The kernel always hands the log back on failure, even at level 0 (cilium reloads with level 1).
-    const lines = log.enabled ? [...log.lines, e.message] : [e.message];
+    if (env) stats = env.stats;
+    if (e.newline) log.print(e.message);
+    else log.write(e.message);
+    printStats();
+    // The kernel hands the log back on failure even at level 0 (cilium reloads with level 1): its last message.
+    const lines = log.enabled ? log.lines : e.message.split('\n');
     throw new VerifierError(prog.name, e.errno, lines, env?.insnIdx);
   }
 }

@@ -12,6 +12,7 @@ export const backEdge = (from: number, to: number): string => `back-edge from in
 export const infiniteLoop = (i: number): string => `infinite loop detected at insn ${i}`;
 export const funcOutOfRange = (off: number): string => `function offset ${off} is out of range`;
 export const invalidLdImm64 = (): string => 'invalid bpf_ld_imm64 insn';
+export const unrecognizedLdImm64 = (): string => 'unrecognized bpf_ld_imm64 insn';
 export const unknownOpcode = (code: number): string => `unknown opcode ${code.toString(16).padStart(2, '0')}`;
 export const tooManySubprogs = (): string => 'too many subprograms';
 export const recursiveCall = (from: number, to: number): string => `recursive call from insn ${from} to ${to}`;
@@ -19,8 +20,11 @@ export const callStackTooDeep = (depth: number): string => `the call stack of ${
 export const combinedStackTooLarge = (frames: number, size: number): string =>
   `combined stack size of ${frames} calls is ${size}. Too large`;
 export const tooLarge = (n: number): string => `BPF program is too large. Processed ${n} insn`;
+export const jmpSeqTooComplex = (n: number): string => `The sequence of ${n} jumps is too complex.`;
+export const jmpSeqTooComplexAsync = (n: number): string => `The sequence of ${n} jumps is too complex for async cb.`;
 export const fdNotMap = (imm: number): string => `fd ${imm} is not pointing to valid bpf_map`;
-export const reservedFields = (): string => 'BPF_ALU uses reserved fields';
+export const reservedFieldsOf = (what: string): string => `${what} uses reserved fields`;
+export const invalidAluOpcode = (op: number): string => `invalid BPF_ALU opcode ${op.toString(16)}`;
 
 // registers
 export const regNotReadOk = (r: number): string => `R${r} !read_ok`;
@@ -82,7 +86,10 @@ export const invalidSpillSize = (): string => 'invalid size of register spill';
 export const invalidFillSize = (): string => 'invalid size of register fill';
 export const spillFpIntoCaller = (): string => 'cannot spill pointers to stack into stack frame of the caller';
 export const specialFieldAccess = (name: string): string => `${name} cannot be accessed directly by load/store`;
-export const atomicInvalidMode = (): string => 'BPF_ATOMIC uses invalid atomic opcode';
+export const atomicInvalidOpcode = (imm: number): string => `BPF_ATOMIC uses invalid atomic opcode ${imm.toString(16).padStart(2, '0')}`;
+export const atomicOperandSize = (): string => 'invalid atomic operand size';
+export const invalidMayGoto = (imm: number): string => `invalid may_goto imm ${imm}`;
+export const invalidJmpOpcode = (op: number): string => `invalid BPF_JMP/JMP32 opcode ${op.toString(16)}`;
 export const atomicOnPointer = (r: number, what: string): string => `BPF_ATOMIC stores into R${r} ${what} is not allowed`;
 
 // jumps
@@ -98,7 +105,7 @@ export const invalidMapPtrKey = (): string => 'invalid map_ptr to access map->ke
 export const invalidMapPtrValue = (): string => 'invalid map_ptr to access map->value';
 export const sizeNegative = (r: number): string => `R${r} min value is negative, either use unsigned or 'var &= const'`;
 export const zeroSizedRead = (r: number, umin: bigint, umax: bigint): string =>
-  `R${r} invalid zero-sized read: u64=[${umin},${umax}]`;
+  `R${r} invalid zero-sized read: u64=[${BigInt.asIntN(64, umin)},${BigInt.asIntN(64, umax)}]`;
 export const unboundedSize = (r: number): string => `R${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`;
 export const notKnownConstant = (r: number): string => `R${r} is not a known constant'`;
 export const invalidStackRead = (r: number, off: number, i: number, size: number): string =>
@@ -113,18 +120,48 @@ export const unreleasedRef = (id: number, insn: number): string => `Unreleased r
 export const releaseExpected = (r: number): string => `R${r} must be referenced when passed to release function`;
 export const releaseZeroOffset = (r: number): string =>
   `R${r} must have zero offset when passed to release func or trusted arg to kfunc`;
-export const helperInLock = (name: string, id: number): string =>
-  `function calls are not allowed while holding a lock`;
-export const exitInLock = (): string => 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region';
+export const helperInLock = (): string => 'function calls are not allowed while holding a lock';
+export const globalCallInLock = (): string => 'global function calls are not allowed while holding a lock,\nuse static function instead';
+export const timerMapUidMismatch = (timerUid: number, mapUid: number): string =>
+  `timer pointer in R1 map_uid=${timerUid} doesn't match map pointer in R2 map_uid=${mapUid}`;
+export const writeIntoMapForbiddenHelper = (): string => 'write into map forbidden';
+export const readFromMapForbidden = (size: number, off: bigint, n: number): string =>
+  `read from map forbidden, value_size=${size} off=${off} size=${n}`;
+export const expectedProgArray = (): string => 'expected prog array map for tail call';
+export const btfTypeMismatch = (r: number, is: string, expected: string): string => `R${r} is of type ${is} but ${expected} is expected`;
+export const notReadonlyMap = (r: number): string => `R${r} does not point to a readonly map'`;
+export const missingFuncInfo = (): string => 'missing btf func_info';
+export const callbackNotStatic = (): string => 'callback function not static';
+export const callbackNotAllowedForMap = (): string => 'callback function not allowed for map';
+export const returnStackPtr = (): string => 'cannot return stack pointer to the caller';
+export const asyncRetNotKnown = (t: string): string => `At async callback return the register R0 is not a known value (${t})`;
+export const negativeOffPtr = (t: string, r: number, off: number): string => `negative offset ${t} ptr R${r} off=${off} disallowed`;
+export const ldAbsNotAllowed = (): string => 'BPF_LD_[ABS|IND] instructions not allowed for this program type';
+export const ldAbsReserved = (): string => 'BPF_LD_[ABS|IND] uses reserved fields';
+export const ldAbsR6NotCtx = (): string => 'at the time of BPF_LD_ABS|IND R6 != pointer to skb';
+export const tracingSpinLock = (): string => 'tracing progs cannot use bpf_spin_lock yet';
+export const socketSpinLock = (): string => 'socket filter progs cannot use bpf_spin_lock yet';
+export const directValueUnsupported = (size: number, off: number): string =>
+  `invalid access to map value pointer, value_size=${size} off=${off}`;
+export const noDirectValueAccess = (): string => 'no direct value access support for this map type';
+export const funcInfoCount = (): string => "number of funcs in func_info doesn't match number of subprogs";
+export const funcInfoLayout = (): string => "func_info BTF section doesn't match subprog layout in BPF program";
+export const tailCallStackTooLarge = (depth: number): string =>
+  `tail_calls are not allowed when call stack of previous frames is ${depth} bytes. Too large`;
+export const callStackTooDeepStatic = (frames: number): string => `the call stack of ${frames} frames is too deep !`;
+export const usedInsideLock = (prefix: string): string => `${prefix} cannot be used inside bpf_spin_lock-ed region`;
+export const wouldLeak = (prefix: string): string => `${prefix} would lead to reference leak`;
 export const lockNoSpinLock = (name: string): string => `map '${name}' has no valid bpf_spin_lock`;
-export const lockOffMismatch = (off: number): string => `off ${off} doesn't point to 'struct bpf_spin_lock' that is at 0`;
+export const lockOffMismatch = (off: bigint, lockOff: number): string => `off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${lockOff}`;
+export const noBtfForLock = (name: string): string => `map '${name}' has to have BTF in order to use bpf_spin_lock`;
+export const unlockOutOfOrder = (): string => 'bpf_spin_unlock cannot be out of order';
 export const lockTwice = (): string => 'Locking two bpf_spin_locks are not allowed';
 export const unlockWithoutLock = (): string => 'bpf_spin_unlock without taking a lock';
 export const unlockMismatch = (): string => 'bpf_spin_unlock of different lock';
 export const lockNeedsConstOff = (r: number): string => `R${r} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`;
 export const timerNeedsConstOff = (r: number): string => `R${r} doesn't have constant offset. bpf_timer has to be at the constant offset`;
 export const mapHasNoTimer = (name: string): string => `map '${name}' has no valid bpf_timer`;
-export const timerOffMismatch = (off: number, timerOff: number): string =>
+export const timerOffMismatch = (off: bigint, timerOff: number): string =>
   `off ${off} doesn't point to 'struct bpf_timer' that is at ${timerOff}`;
 export const noBtfForTimer = (name: string): string => `map '${name}' has to have BTF in order to use bpf_timer`;
 export const callbackRetRange = (ctx: string, reg: string, smin: bigint | undefined, smax: bigint | undefined, lo: bigint, hi: bigint): string =>

@@ -11,7 +11,7 @@ import { TNUM_UNKNOWN, tnumConst, type Tnum } from './tnum.ts';
 /** Base register types (enum bpf_reg_type), named as reg_type_str() prints them. */
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'fp' | 'pkt_meta' | 'pkt' | 'pkt_end'
-  | 'mem' | 'func';
+  | 'mem' | 'func' | 'btf_id' | 'dynptr';
 
 export const S64_MIN = -(1n << 63n);
 export const S64_MAX = (1n << 63n) - 1n;
@@ -19,6 +19,16 @@ export const U64_MAX = (1n << 64n) - 1n;
 export const S32_MIN = -(1n << 31n);
 export const S32_MAX = (1n << 31n) - 1n;
 export const U32_MAX = (1n << 32n) - 1n;
+
+/**
+ * A scalar value's provenance: the values it was computed from. Copies of a value (moves,
+ * spills, fills, state clones) share the node, so marking it precise reaches every copy and,
+ * through `srcs`, every value it came from (the effect of the kernel's backtracking).
+ */
+export interface Prov {
+  precise: boolean;
+  readonly srcs: readonly (Prov | undefined)[];
+}
 
 export class RegState {
   type: RegType = 'not_init';
@@ -51,6 +61,13 @@ export class RegState {
   frameno = 0;
   /** func: the subprogram index. */
   subprog = 0;
+  /** map_uid: which instance of an inner map (a map-in-map lookup's id), 0 for a plain map. */
+  mapUid = 0;
+  /** btf_id: the kernel type pointed to (`task_struct`), PTR_TRUSTED; dynptr: its kind (`local`). */
+  btfName = '';
+  trusted = false;
+  /** Where a scalar's value came from, for precision marks (precision.ts); undefined when not tracked. */
+  prov: Prov | undefined = undefined;
   clone(): RegState {
     const r = new RegState();
     r.copyFrom(this);
@@ -64,6 +81,8 @@ export class RegState {
     this.s32min = o.s32min; this.s32max = o.s32max; this.u32min = o.u32min; this.u32max = o.u32max;
     this.id = o.id; this.refObjId = o.refObjId; this.map = o.map; this.range = o.range;
     this.frameno = o.frameno; this.subprog = o.subprog;
+    this.mapUid = o.mapUid; this.btfName = o.btfName; this.trusted = o.trusted;
+    this.prov = o.prov;
   }
 }
 
@@ -75,12 +94,17 @@ export function isPktPointer(r: RegState): boolean {
   return r.type === 'pkt' || r.type === 'pkt_meta';
 }
 
-/** reg_type_str(): `map_value_or_null`, `rdonly_mem`, `ringbuf_mem`, `?` for not_init. */
-export function regTypeStr(r: Pick<RegState, 'type' | 'maybeNull' | 'rdonly' | 'ringbuf'>): string {
+/**
+ * reg_type_str(): `map_value_or_null`, `rdonly_mem`, `ringbuf_mem`, `trusted_ptr_`, `?` for
+ * not_init. A btf_id pointer prints its type name after this (print_reg_state).
+ */
+export function regTypeStr(r: Pick<RegState, 'type' | 'maybeNull' | 'rdonly' | 'ringbuf' | 'trusted'>): string {
   if (r.type === 'not_init') return '?';
   let base: string = r.type;
   if (r.type === 'mem' && r.ringbuf) base = 'ringbuf_mem';
-  const prefix = r.rdonly ? 'rdonly_' : '';
+  if (r.type === 'btf_id') base = 'ptr_';
+  if (r.type === 'dynptr') base = 'dynptr_ptr';
+  const prefix = (r.rdonly ? 'rdonly_' : '') + (r.type === 'btf_id' && r.trusted ? 'trusted_' : '');
   return `${prefix}${base}${r.maybeNull ? '_or_null' : ''}`;
 }
 
@@ -100,7 +124,8 @@ export function markReg32Unbounded(r: RegState): void {
 
 function resetPointerFields(r: RegState): void {
   r.maybeNull = false; r.rdonly = false; r.ringbuf = false; r.off = 0; r.id = 0; r.refObjId = 0;
-  r.map = undefined; r.range = 0; r.frameno = 0; r.subprog = 0;
+  r.map = undefined; r.range = 0; r.frameno = 0; r.subprog = 0; r.mapUid = 0; r.btfName = ''; r.trusted = false;
+  r.prov = undefined;
 }
 
 /** A scalar about which nothing is known (__mark_reg_unknown). */

@@ -49,11 +49,14 @@ export class FuncState {
   /** Slot index of the call instruction that created this frame (-1 for the main frame). */
   readonly callsite: number;
   readonly subprog: number;
+  /** in_callback_fn (a sync callback returns to its call site) or in_async_callback_fn. */
   callback: CallbackKind = 'none';
-  /** Return value range a callback must respect, [min, max]. */
+  /** Return value range a callback must respect, [min, max] (callback_ret_range). */
   callbackRet: readonly [bigint, bigint] = [0n, 0n];
-  /** For a sync callback (bpf_loop ...): the slot to resume the caller at after the callback returns. */
-  callbackResume = -1;
+  /** async_entry_cnt: how many async callbacks deep this chain was registered from. */
+  asyncEntryCnt = 0;
+  /** callback_depth: iterations of a sync callback simulated from this frame's call site. */
+  callbackDepth = 0;
 
   constructor(frameno: number, callsite: number, subprog: number) {
     this.frameno = frameno;
@@ -78,7 +81,8 @@ export class FuncState {
     f.stack = this.stack.map((s) => s.clone());
     f.callback = this.callback;
     f.callbackRet = this.callbackRet;
-    f.callbackResume = this.callbackResume;
+    f.asyncEntryCnt = this.asyncEntryCnt;
+    f.callbackDepth = this.callbackDepth;
     return f;
   }
 
@@ -98,18 +102,22 @@ export class FuncState {
   }
 }
 
-/** A reference the program must release (ringbuf reservations), with the insn that acquired it. */
+/**
+ * An acquired reference (struct bpf_reference_state): a pointer the program must release
+ * (ringbuf reservations) or a held spin lock (its map value pointer's id and the map).
+ */
 export interface RefState {
   readonly id: number;
   readonly insnIdx: number;
+  readonly kind: 'ptr' | 'lock';
+  readonly ptr?: unknown;
 }
 
 export class VerifierState {
   frames: FuncState[];
   refs: RefState[] = [];
-  /** The spin lock held: the id of the map value pointer it was taken through, 0 when none. */
-  activeLockId = 0;
-  activeLockMap: unknown = undefined;
+  /** callback_unroll_depth: sync callback iterations pushed along this path. */
+  callbackUnrollDepth = 0;
   /** Slot index where this state resumes. */
   insnIdx = 0;
   /** The slot index of the previous instruction (for branch logging). */
@@ -127,11 +135,23 @@ export class VerifierState {
     return this.frames[this.frames.length - 1] as FuncState;
   }
 
+  /** active_locks: spin locks held. */
+  get activeLocks(): number {
+    let n = 0;
+    for (const r of this.refs) if (r.kind === 'lock') n++;
+    return n;
+  }
+
+  /** The most recently taken lock (active_lock_id / active_lock_ptr). */
+  get activeLock(): RefState | undefined {
+    for (let i = this.refs.length - 1; i >= 0; i--) if (this.refs[i]?.kind === 'lock') return this.refs[i];
+    return undefined;
+  }
+
   clone(): VerifierState {
     const s = new VerifierState(this.frames.map((f) => f.clone()));
     s.refs = [...this.refs];
-    s.activeLockId = this.activeLockId;
-    s.activeLockMap = this.activeLockMap;
+    s.callbackUnrollDepth = this.callbackUnrollDepth;
     s.insnIdx = this.insnIdx;
     s.prevInsnIdx = this.prevInsnIdx;
     return s;

@@ -166,5 +166,18 @@ export function tnumConstSubreg(a: Tnum, value: bigint): Tnum {
 
 /** `(0x0; 0xff)`, the kernel's tnum_strn. */
 export function tnumStr(a: Tnum): string {
+  if (a.mask === 0n) return a.value <= 0xffffn ? a.value.toString() : `0x${a.value.toString(16)}`;
   return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
+}
+
+/** Reverses the low `bytes` bytes of x (the rest is dropped). */
+function swapBytes(x: bigint, bytes: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bytes; i++) out = (out << 8n) | ((x >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/** tnum_bswap16/32/64: the bytes of the low `bits` bits swapped, value and mask alike. */
+export function tnumBswap(a: Tnum, bits: 16 | 32 | 64): Tnum {
+  return tnum(swapBytes(a.value, bits / 8), swapBytes(a.mask, bits / 8));
 }

@@ -19,6 +19,11 @@ export interface VerifierMap {
   readonly hasBtf: boolean;
   /** Map-in-map: the inner map template. */
   readonly innerMap?: VerifierMap;
+  /**
+   * The value of a frozen read-only map (.rodata, BPF_F_RDONLY_PROG): loads at constant offsets
+   * then yield constants, as bpf_map_direct_read() does for the kernel.
+   */
+  readonly frozenValue?: Uint8Array;
 }
 
 /** One BTF line_info record, already relocated to the program (insnIdx in slots). */
@@ -28,6 +33,13 @@ export interface VerifierLineInfo {
   readonly line: string;
   readonly lineNum: number;
   readonly lineCol?: number;
+}
+
+/** One BTF func_info record of a program. */
+export interface VerifierFuncInfo {
+  readonly insnIdx: number;
+  readonly typeId: number;
+  readonly linkage?: 'static' | 'global' | 'extern';
 }
 
 /** What an ld_imm64 refers to: a map (its fd form) or a map value address (its direct form). */
@@ -52,7 +64,11 @@ export interface VerifierProgram {
    * plug in here). Returning undefined falls back to `maps[imm]`.
    */
   readonly mapOf?: (insnIndex: number) => MapRef | undefined;
-  readonly funcInfo?: readonly { readonly insnIdx: number; readonly typeId: number }[];
+  /**
+   * BTF func_info, one record per subprogram (the kernel requires it once a program takes a
+   * function's address). `linkage` is the FUNC's (absent: static); callbacks must be static.
+   */
+  readonly funcInfo?: readonly VerifierFuncInfo[];
   readonly lineInfo?: readonly VerifierLineInfo[];
   /** BPF_PROG_TYPE_SYSCALL: bytes of ctx the program may touch (the kernel checks it at run time). */
   readonly ctxSizeHint?: number;
@@ -104,4 +120,10 @@ export interface VerifierResult {
   readonly totalStates: number;
   readonly peakStates: number;
   readonly maxStatesPerInsn: number;
+  /**
+   * Slots of instructions no path reached (dead code behind decided branches). The kernel never
+   * checks them and replaces them before running (sanitize_dead_code(): `goto -1`, or removes
+   * them for root); an engine must not trip over their fields.
+   */
+  readonly deadSlots: readonly number[];
 }

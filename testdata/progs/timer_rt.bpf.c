@@ -232,11 +232,13 @@ TIMER_OPS(hashl_ops, hashl, struct lelem, return lelem_set_cb(v, c->cb))
 static __always_inline long evict(u32 key)
 {
 	struct elem e = {}, *v = bpf_map_lookup_elem(&lru, &key);
-	u32 k;
+	u64 k;
 
 	if (!v)
 		return -ENOENT * 1000;
-	/* No lookups of `key` in between: they would mark it referenced and keep it. */
+	/* No lookups of `key` in between: they would mark it referenced and keep it. k is a u64 (the
+	 * helper reads its low 4 bytes, the key): a u32 k sits at an unaligned stack offset, where
+	 * the verifier cannot track its value, and the kernel reports an infinite loop. */
 	for (k = 100; k < 132; k++)
 		bpf_map_update_elem(&lru, &k, &e, BPF_ANY);
 	return bpf_timer_cancel(&v->t);

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "div by zero"
+# expect: reject EINVAL "div by zero"
 mov %r0, 1
 div %r0, 0
 exit

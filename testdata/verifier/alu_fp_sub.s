@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R1 subtraction from stack pointer prohibited"
+# expect: reject EACCES "R1 subtraction from stack pointer prohibited"
 mov %r0, 0
 mov %r1, %r10
 sub %r1, 8

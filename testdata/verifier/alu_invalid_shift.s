@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "invalid shift 64"
+# expect: reject EINVAL "invalid shift 64"
 mov %r0, 1
 lsh %r0, 64
 exit

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "invalid shift 32"
+# expect: reject EINVAL "invalid shift 32"
 mov %r0, 1
 lsh32 %r0, 32
 exit

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R0 pointer arithmetic with *= operator prohibited"
+# expect: reject EACCES "R0 pointer arithmetic with *= operator prohibited"
 mov %r0, %r1
 mul %r0, 2
 exit

@@ -1,5 +1,6 @@
 # prog: xdp
-# expect: reject "R1 pointer arithmetic with neg operator prohibited"
+# expect: accept
+# Root may negate a pointer: the result is an unknown scalar (unprivileged programs are refused).
 neg %r1
 mov %r0, 0
 exit

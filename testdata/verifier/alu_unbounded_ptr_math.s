@@ -1,6 +1,6 @@
 # prog: xdp
 # map: hash key=4 value=8 max=16
-# expect: reject "math between map_value pointer and register with unbounded min value is not allowed"
+# expect: reject EINVAL "math between map_value pointer and register with unbounded min value is not allowed"
 mov %r2, %r10
 add %r2, -4
 stw [%r10-4], 0

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R9 !read_ok"
+# expect: reject EACCES "R9 !read_ok"
 call 7
 and %r0, 255
 jgt %r0, 200, +1

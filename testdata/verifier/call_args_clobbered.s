@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R1 !read_ok"
+# expect: reject EACCES "R1 !read_ok"
 mov %r1, 1
 call local f
 mov %r0, %r1

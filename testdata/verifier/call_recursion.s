@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "the call stack of 9 frames is too deep"
+# expect: reject E2BIG "the call stack of 9 frames is too deep"
 call local f
 exit
 f: call local f

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R0 !read_ok"
+# expect: reject EACCES "R0 !read_ok"
 call local f
 exit
 f: exit

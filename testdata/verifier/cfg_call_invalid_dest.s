@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "call to invalid destination"
+# expect: reject EINVAL "call to invalid destination"
 mov %r0, 0
 call local 5
 exit

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "jump into the middle of ldimm64 insn 2"
+# expect: reject EINVAL "jump into the middle of ldimm64 insn 2"
 mov %r0, 0
 jeq %r1, 0, +1
 lddw %r2, 5

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "last insn is not an exit or jmp"
+# expect: reject EINVAL "last insn is not an exit or jmp"
 mov %r0, 0
 exit
 mov %r0, 1

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "unreachable insn 2"
+# expect: reject EINVAL "unreachable insn 2"
 mov %r0, 0
 exit
 mov %r0, 1

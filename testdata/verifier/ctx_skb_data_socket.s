@@ -1,4 +1,4 @@
 # prog: socket
-# expect: reject "invalid bpf_context access off=76 size=4"
+# expect: reject EACCES "invalid bpf_context access off=76 size=4"
 ldxw %r0, [%r1+76]
 exit

@@ -1,5 +1,5 @@
 # prog: sched_cls
-# expect: reject "invalid bpf_context access off=0 size=4"
+# expect: reject EACCES "invalid bpf_context access off=0 size=4"
 stw [%r1+0], 1
 mov %r0, 0
 exit

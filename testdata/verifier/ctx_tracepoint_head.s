@@ -1,4 +1,4 @@
 # prog: tracepoint
-# expect: reject "invalid bpf_context access off=0 size=8"
+# expect: reject EACCES "invalid bpf_context access off=0 size=8"
 ldxdw %r0, [%r1+0]
 exit

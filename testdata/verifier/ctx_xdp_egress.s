@@ -1,4 +1,4 @@
 # prog: xdp
-# expect: reject "invalid bpf_context access off=20 size=4"
+# expect: reject EACCES "invalid bpf_context access off=20 size=4"
 ldxw %r0, [%r1+20]
 exit

@@ -1,4 +1,4 @@
 # prog: xdp
-# expect: reject "invalid bpf_context access off=0 size=2"
+# expect: reject EACCES "invalid bpf_context access off=0 size=2"
 ldxh %r0, [%r1+0]
 exit

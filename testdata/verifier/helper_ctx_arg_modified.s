@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "dereference of modified ctx ptr R1 off=4 disallowed"
+# expect: reject EACCES "dereference of modified ctx ptr R1 off=4 disallowed"
 add %r1, 4
 mov %r2, 0
 call 44

@@ -1,6 +1,6 @@
 # prog: xdp
 # map: hash key=4 value=8 max=16
-# expect: reject "invalid indirect access to stack R2 off=-2 size=4"
+# expect: reject EINVAL "invalid read from stack R2 off=-2 size=4"
 mov %r2, %r10
 add %r2, -2
 lddw %r1, map:0

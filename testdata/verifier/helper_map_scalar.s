@@ -1,6 +1,6 @@
 # prog: xdp
 # map: hash key=4 value=8 max=16
-# expect: reject "R1 type=scalar expected=map_ptr"
+# expect: reject EACCES "R1 type=scalar expected=map_ptr"
 mov %r2, %r10
 add %r2, -4
 mov %r1, 0

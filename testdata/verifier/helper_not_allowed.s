@@ -1,5 +1,5 @@
 # prog: socket
-# expect: reject "program of this type cannot use helper bpf_redirect#23"
+# expect: reject EINVAL "program of this type cannot use helper bpf_redirect#23"
 mov %r1, 0
 mov %r2, 0
 call 23

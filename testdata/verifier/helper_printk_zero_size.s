@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R2 invalid zero-sized read"
+# expect: reject EACCES "R2 invalid zero-sized read"
 mov %r1, %r10
 add %r1, -8
 mov %r2, 0

@@ -1,6 +1,6 @@
 # prog: xdp
 # map: ringbuf key=0 value=0 max=4096
-# expect: reject "invalid access to memory, mem_size=8 off=8 size=8"
+# expect: reject EACCES "invalid access to memory, mem_size=8 off=8 size=8"
 lddw %r1, map:0
 mov %r2, 8
 mov %r3, 0

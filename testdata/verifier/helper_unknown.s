@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "invalid func unknown#999999"
+# expect: reject EINVAL "invalid func unknown#999999"
 call 999999
 mov %r0, 0
 exit

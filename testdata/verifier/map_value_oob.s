@@ -1,6 +1,6 @@
 # prog: xdp
 # map: hash key=4 value=8 max=16
-# expect: reject "invalid access to map value, value_size=8 off=4 size=8"
+# expect: reject EACCES "invalid access to map value, value_size=8 off=4 size=8"
 mov %r2, %r10
 add %r2, -4
 stw [%r10-4], 0

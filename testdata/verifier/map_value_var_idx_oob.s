@@ -1,6 +1,6 @@
 # prog: xdp
 # map: array key=4 value=16 max=4
-# expect: reject "R6 max value is outside of the allowed memory range"
+# expect: reject EACCES "R6 max value is outside of the allowed memory range"
 mov %r2, %r10
 add %r2, -4
 stw [%r10-4], 0

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R1 invalid mem access 'scalar'"
+# expect: reject EACCES "R1 invalid mem access 'scalar'"
 mov %r1, 0
 ldxw %r0, [%r1+0]
 exit

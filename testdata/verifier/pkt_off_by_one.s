@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R2 offset is outside of the packet"
+# expect: reject EACCES "R2 offset is outside of the packet"
 ldxw %r2, [%r1+0]
 ldxw %r3, [%r1+4]
 mov %r4, %r2

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "frame pointer is read only"
+# expect: reject EACCES "frame pointer is read only"
 mov %r10, 0
 mov %r0, 0
 exit

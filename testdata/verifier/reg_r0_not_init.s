@@ -1,3 +1,3 @@
 # prog: xdp
-# expect: reject "R0 !read_ok"
+# expect: reject EACCES "R0 !read_ok"
 exit

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R1 !read_ok"
+# expect: reject EACCES "R1 !read_ok"
 call 5
 mov %r0, %r1
 exit

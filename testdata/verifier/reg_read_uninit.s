@@ -1,4 +1,4 @@
 # prog: xdp
-# expect: reject "R2 !read_ok"
+# expect: reject EACCES "R2 !read_ok"
 mov %r0, %r2
 exit

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "R2 invalid mem access 'scalar'"
+# expect: reject EACCES "R2 invalid mem access 'scalar'"
 mov %r1, 3
 stxdw [%r10-8], %r1
 ldxdw %r2, [%r10-8]

@@ -1,5 +1,5 @@
 # prog: xdp
-# expect: reject "invalid variable-offset write to stack R1"
+# expect: reject EINVAL "invalid variable-offset write to stack R1"
 call 7
 and %r0, 15
 mov %r1, %r10

@@ -24,6 +24,13 @@
  *                                     on success too (default 0: the log is fetched only on failure)
  *     dump                            print every map's contents after the run
  *     no_run                          stop after the load (for verifier-only comparisons)
+ *     btf HEX                         raw BTF (BPF_BTF_LOAD before the maps): for map values and the program
+ *     map_btf KEY_TYPE VALUE_TYPE     the previous map's key and value types in that BTF (btf_key/value_type_id)
+ *     map_name NAME                   the previous map's name (map_name; verifier logs print it)
+ *     map_inner MAP                   the previous map's inner map template (inner_map_fd of map MAP)
+ *     func_info HEX                   struct bpf_func_info records (8 bytes each) of the program, against that BTF
+ *     line_info HEX                   struct bpf_line_info records (16 bytes each)
+ *     license NAME                    the program's license (default "GPL")
  * An ld_imm64 with src_reg BPF_PSEUDO_MAP_FD (1) or BPF_PSEUDO_MAP_VALUE (2) and imm N refers
  * to map N of the spec; its imm is replaced with that map's fd before the load.
  *
@@ -33,8 +40,8 @@
  *   kernel's iteration order (maps with key_size 0, queues and stacks, are popped until empty).
  *   For BPF_PROG_TYPE_SYSCALL the kernel writes the context back into ctx_in; ctx_out is that.
  * On failure:
- *     {"stage": "spec"|"map_create"|"map_update"|"load"|"test_run"|"map_dump", "errno": E,
- *      "log": "...", "map": N, "message": "..."}   (log only for load, map only for map stages)
+ *     {"stage": "spec"|"btf_load"|"map_create"|"map_update"|"load"|"test_run"|"map_dump", "errno": E,
+ *      "log": "...", "map": N, "message": "..."}   (log only for btf_load and load, map only for map stages)
  * Exit status: 0 on success, 1 when a bpf() call failed, 2 for a malformed spec.
  */
 #define _GNU_SOURCE
@@ -59,6 +66,9 @@
 
 struct map_spec {
 	uint32_t type, key_size, value_size, max_entries, flags;
+	uint32_t btf_key_type_id, btf_value_type_id;
+	int has_btf, inner;
+	char name[16];
 	int fd;
 };
 
@@ -73,7 +83,9 @@ static int n_maps;
 static uint32_t prog_type, attach_type, prog_flags, test_flags, test_cpu, repeat, log_level;
 static int have_prog, have_repeat, dump, no_run;
 static long data_out_size = -1, ctx_out_size = -1;
-static struct buf insns, data, ctx;
+static struct buf insns, data, ctx, btf, func_info, line_info;
+static char license[128] = "GPL";
+static int btf_fd = -1;
 static char *log_buf;
 /* The success line is built in memory so a failure halfway through a dump still prints one valid line. */
 static FILE *out;
@@ -248,7 +260,39 @@ static void parse_spec(char *text)
 			m->value_size = parse_u32(ARG(), line, "value size");
 			m->max_entries = parse_u32(ARG(), line, "max entries");
 			m->flags = (a = ARG()) ? parse_u32(a, line, "map flags") : 0;
+			m->inner = -1;
 			m->fd = -1;
+		} else if (strcmp(kw, "map_btf") == 0 || strcmp(kw, "map_name") == 0 || strcmp(kw, "map_inner") == 0) {
+			struct map_spec *m;
+			if (n_maps == 0)
+				fail("spec", EINVAL, -1, NULL, "line %d: '%s' before any 'map'", line, kw);
+			m = &maps[n_maps - 1];
+			if (kw[4] == 'b') {
+				m->btf_key_type_id = parse_u32(ARG(), line, "key type id");
+				m->btf_value_type_id = parse_u32(ARG(), line, "value type id");
+				m->has_btf = 1;
+			} else if (kw[4] == 'n') {
+				char *a = ARG();
+				if (!a || strlen(a) >= sizeof(m->name))
+					fail("spec", EINVAL, -1, NULL, "line %d: map name missing or longer than 15 bytes", line);
+				strcpy(m->name, a);
+			} else {
+				uint32_t inner = parse_u32(ARG(), line, "inner map index");
+				if (inner >= (uint32_t)(n_maps - 1))
+					fail("spec", EINVAL, -1, NULL, "line %d: the inner map must be an earlier map", line);
+				m->inner = (int)inner;
+			}
+		} else if (strcmp(kw, "btf") == 0) {
+			btf = parse_hex(ARG(), line);
+		} else if (strcmp(kw, "func_info") == 0) {
+			func_info = parse_hex(ARG(), line);
+		} else if (strcmp(kw, "line_info") == 0) {
+			line_info = parse_hex(ARG(), line);
+		} else if (strcmp(kw, "license") == 0) {
+			char *a = ARG();
+			if (!a || strlen(a) >= sizeof(license))
+				fail("spec", EINVAL, -1, NULL, "line %d: license missing or too long", line);
+			strcpy(license, a);
 		} else if (strcmp(kw, "elem") == 0) {
 			struct elem e;
 			char *a;
@@ -327,6 +371,25 @@ static size_t map_value_bytes(const struct map_spec *m)
 	return is_percpu(m->type) ? ((m->value_size + 7) & ~7u) * (size_t)possible_cpus() : m->value_size;
 }
 
+/* Loads the spec's BTF, if any; its fd serves the maps' and the program's type ids. */
+static void load_btf(void)
+{
+	union bpf_attr a;
+	if (!btf.set)
+		return;
+	memset(&a, 0, sizeof(a));
+	log_buf[0] = 0;
+	a.btf = (uintptr_t)btf.p;
+	a.btf_size = (uint32_t)btf.len;
+	a.btf_log_buf = (uintptr_t)log_buf;
+	a.btf_log_size = LOG_SIZE;
+	a.btf_log_level = 1;
+	long fd = sys_bpf(BPF_BTF_LOAD, &a);
+	if (fd < 0)
+		fail("btf_load", errno, -1, log_buf, "BPF_BTF_LOAD failed: %s", strerror(errno));
+	btf_fd = (int)fd;
+}
+
 static void create_maps(void)
 {
 	for (int i = 0; i < n_maps; i++) {
@@ -337,6 +400,16 @@ static void create_maps(void)
 		a.value_size = maps[i].value_size;
 		a.max_entries = maps[i].max_entries;
 		a.map_flags = maps[i].flags;
+		memcpy(a.map_name, maps[i].name, sizeof(maps[i].name));
+		if (maps[i].has_btf) {
+			if (btf_fd < 0)
+				fail("spec", EINVAL, -1, NULL, "map %d has 'map_btf' but the spec has no 'btf'", i);
+			a.btf_fd = (uint32_t)btf_fd;
+			a.btf_key_type_id = maps[i].btf_key_type_id;
+			a.btf_value_type_id = maps[i].btf_value_type_id;
+		}
+		if (maps[i].inner >= 0)
+			a.inner_map_fd = (uint32_t)maps[maps[i].inner].fd;
 		long fd = sys_bpf(BPF_MAP_CREATE, &a);
 		if (fd < 0)
 			fail("map_create", errno, i, NULL, "BPF_MAP_CREATE of map %d failed: %s", i, strerror(errno));
@@ -393,7 +466,21 @@ static int load_prog(uint32_t level, int *err)
 	a.prog_flags = prog_flags;
 	a.insns = (uintptr_t)insns.p;
 	a.insn_cnt = (uint32_t)(insns.len / 8);
-	a.license = (uintptr_t) "GPL";
+	a.license = (uintptr_t)license;
+	if ((func_info.set || line_info.set) && btf_fd < 0)
+		fail("spec", EINVAL, -1, NULL, "'func_info' and 'line_info' need a 'btf'");
+	if (func_info.set || line_info.set)
+		a.prog_btf_fd = (uint32_t)btf_fd;
+	if (func_info.set) {
+		a.func_info = (uintptr_t)func_info.p;
+		a.func_info_rec_size = 8;
+		a.func_info_cnt = (uint32_t)(func_info.len / 8);
+	}
+	if (line_info.set) {
+		a.line_info = (uintptr_t)line_info.p;
+		a.line_info_rec_size = 16;
+		a.line_info_cnt = (uint32_t)(line_info.len / 16);
+	}
 	strncpy(a.prog_name, "bpf_run", sizeof(a.prog_name) - 1);
 	if (level) {
 		log_buf[0] = 0;
@@ -492,6 +579,7 @@ int main(void)
 	log_buf = malloc(LOG_SIZE);
 	if (!log_buf)
 		fail("spec", ENOMEM, -1, NULL, "out of memory");
+	load_btf();
 	create_maps();
 	patch_map_refs();
 

@@ -5,8 +5,9 @@
  *
  * INPUT (stdin), one item per line; '#' lines and blank lines ignored. HEX is a byte string, "-" =
  * NULL pointer (no key / no in_batch). Numbers are decimal or 0x-hex.
- *     map TYPE KEY_SIZE VALUE_SIZE MAX_ENTRIES FLAGS [INNER]   INNER: index of an earlier map used
- *                                                 as inner_map_fd (map-in-map templates)
+ *     map TYPE KEY_SIZE VALUE_SIZE MAX_ENTRIES FLAGS [INNER] [extra=N]   INNER: index of an earlier
+ *                                                 map used as inner_map_fd (map-in-map templates);
+ *                                                 N: map_extra (bloom filters)
  *     update M KEY VALUE FLAGS          BPF_MAP_UPDATE_ELEM
  *     update_fd M KEY INNER FLAGS       BPF_MAP_UPDATE_ELEM with the fd of map INNER as the value
  *     lookup M KEY FLAGS                BPF_MAP_LOOKUP_ELEM
@@ -16,13 +17,16 @@
  *     freeze M                          BPF_MAP_FREEZE
  *     lookup_batch M IN COUNT ELEM_FLAGS FLAGS TOKEN_SIZE   (also lookup_and_delete_batch)
  *     update_batch M KEYS VALUES COUNT ELEM_FLAGS
+ *     update_batch_fd M KEYS INNERS COUNT ELEM_FLAGS   values are the fds of maps INNERS (comma-
+ *                                                 separated map indices; "x" = an fd that is not a map)
  *     delete_batch M KEYS COUNT ELEM_FLAGS
  * Per-CPU maps take and return round_up(value_size, 8) bytes per possible CPU.
  *
  * OUTPUT: one JSON line:
- *   {"cpus": N, "maps": [errno0, ...], "ops": [{"err": E[, "value": H][, "key": H][, "count": C,
+ *   {"cpus": N, "maps": [errno0, ...], "ids": [id0, ...], "ops": [{"err": E[, "value": H][, "key": H][, "count": C,
  *    "keys": H, "values": H, "out": H]}, ...]}
- * errno 0 = created; E is 0 or a positive errno. An op on a map that failed to be created gets
+ * errno 0 = created; ids are the kernel's map ids (0 when not created; map-in-map lookups return
+ * them); E is 0 or a positive errno. An op on a map that failed to be created gets
  * err -1. Batch lookups print keys, values and out only for err 0, ENOENT or ENOSPC. "out" is the out_batch token (TOKEN_SIZE bytes; 0xff bytes where the kernel left it).
  * Exit status 2 for a malformed spec ({"error": "..."}), else 0.
  */
@@ -40,7 +44,7 @@
 #define MAX_MAPS 64
 
 struct m {
-	uint32_t type, key_size, value_size, max_entries, flags;
+	uint32_t type, key_size, value_size, max_entries, flags, id;
 	int fd, err;
 };
 static struct m maps[MAX_MAPS];
@@ -117,6 +121,53 @@ static int possible_cpus(void)
 		hi = lo;
 	fclose(f);
 	return hi - lo + 1;
+}
+
+static void print_header(void)
+{
+	printf("{\"cpus\": %d, \"maps\": [", cpus);
+	for (int i = 0; i < n_maps; i++)
+		printf("%s%d", i ? ", " : "", maps[i].err);
+	printf("], \"ids\": [");
+	for (int i = 0; i < n_maps; i++)
+		printf("%s%u", i ? ", " : "", maps[i].id);
+	printf("], \"ops\": [");
+}
+
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info;
+	union bpf_attr a;
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uintptr_t)&info;
+	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) < 0 ? 0 : info.id;
+}
+
+/* The fds of the maps named by a comma-separated list of indices ("x": -1, not a map). */
+static uint32_t *inner_fds(char *list, size_t *n, int line)
+{
+	size_t cap = 1;
+	uint32_t *fds;
+	if (!list)
+		die("missing inner map list", line);
+	for (char *c = list; *c; c++)
+		cap += *c == ',';
+	fds = calloc(cap + 1, sizeof(*fds));
+	*n = 0;
+	for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "x") == 0) {
+			fds[(*n)++] = (uint32_t)-1;
+		} else {
+			uint32_t i = num(t, line);
+			if (i >= (uint32_t)n_maps)
+				die("no such inner map", line);
+			fds[(*n)++] = (uint32_t)maps[i].fd;
+		}
+	}
+	return fds;
 }
 
 static int percpu(uint32_t t)
@@ -212,8 +263,13 @@ int main(void)
 			a.value_size = m->value_size;
 			a.max_entries = m->max_entries;
 			a.map_flags = m->flags;
-			if ((inner = strtok_r(NULL, " ", &ts))) {
-				uint32_t i = num(inner, line);
+			while ((inner = strtok_r(NULL, " ", &ts))) {
+				uint32_t i;
+				if (strncmp(inner, "extra=", 6) == 0) {
+					a.map_extra = strtoull(inner + 6, NULL, 0);
+					continue;
+				}
+				i = num(inner, line);
 				if (i >= (uint32_t)n_maps - 1)
 					die("bad inner map", line);
 				a.inner_map_fd = (uint32_t)maps[i].fd;
@@ -221,14 +277,12 @@ int main(void)
 			long fd = sys_bpf(BPF_MAP_CREATE, &a);
 			m->fd = (int)fd;
 			m->err = fd < 0 ? errno : 0;
+			m->id = fd < 0 ? 0 : map_id(m->fd);
 			continue;
 		}
 		if (!in_ops) {
 			in_ops = 1;
-			printf("{\"cpus\": %d, \"maps\": [", cpus);
-			for (int i = 0; i < n_maps; i++)
-				printf("%s%d", i ? ", " : "", maps[i].err);
-			printf("], \"ops\": [");
+			print_header();
 		}
 		struct m *m = op_map(strtok_r(NULL, " ", &ts), line);
 		if (m->fd < 0) {
@@ -284,6 +338,20 @@ int main(void)
 		} else if (strcmp(kw, "lookup_and_delete_batch") == 0) {
 			batch(BPF_MAP_LOOKUP_AND_DELETE_BATCH, m, &ts, line);
 			goto next;
+		} else if (strcmp(kw, "update_batch_fd") == 0) {
+			size_t nfds;
+			uint32_t *fds;
+			key = hex(strtok_r(NULL, " ", &ts), &kl, line);
+			fds = inner_fds(strtok_r(NULL, " ", &ts), &nfds, line);
+			a.batch.map_fd = (uint32_t)m->fd;
+			a.batch.keys = (uintptr_t)key;
+			a.batch.values = (uintptr_t)fds;
+			a.batch.count = num(strtok_r(NULL, " ", &ts), line);
+			a.batch.elem_flags = num(strtok_r(NULL, " ", &ts), line);
+			err = sys_bpf(BPF_MAP_UPDATE_BATCH, &a) < 0 ? errno : 0;
+			begin(err);
+			printf(", \"count\": %u", a.batch.count);
+			free(fds);
 		} else if (strcmp(kw, "update_batch") == 0 || strcmp(kw, "delete_batch") == 0) {
 			int upd = kw[0] == 'u';
 			key = hex(strtok_r(NULL, " ", &ts), &kl, line);
@@ -306,12 +374,8 @@ next:
 		free(val);
 		free(out);
 	}
-	if (!in_ops) {
-		printf("{\"cpus\": %d, \"maps\": [", cpus);
-		for (int i = 0; i < n_maps; i++)
-			printf("%s%d", i ? ", " : "", maps[i].err);
-		printf("], \"ops\": [");
-	}
+	if (!in_ops)
+		print_header();
 	printf("]}\n");
 	return 0;
 }

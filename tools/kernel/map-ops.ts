@@ -27,6 +27,8 @@ export interface OpsMap {
   readonly maxEntries: number;
   readonly flags?: number;
   readonly inner?: number;
+  /** map_extra (bloom filters: the number of hash functions). */
+  readonly mapExtra?: bigint;
 }
 
 /** One user-space operation; hex strings, '-' for a NULL pointer. */
@@ -39,6 +41,8 @@ export type MapOp =
   | { readonly op: 'lookup_batch' | 'lookup_and_delete_batch'; readonly map: number; readonly inBatch: string; readonly count: number;
       readonly elemFlags?: number; readonly flags?: number; readonly tokenSize: number }
   | { readonly op: 'update_batch'; readonly map: number; readonly keys: string; readonly values: string; readonly count: number; readonly elemFlags?: number }
+  /** update_batch on a map-in-map: the values are the fds of maps `inners` (indices; -1: an fd that is not a map). */
+  | { readonly op: 'update_batch_fd'; readonly map: number; readonly keys: string; readonly inners: readonly number[]; readonly count: number; readonly elemFlags?: number }
   | { readonly op: 'delete_batch'; readonly map: number; readonly keys: string; readonly count: number; readonly elemFlags?: number };
 
 /** One op's result: err 0 or a positive errno (-1: the map does not exist). */
@@ -57,6 +61,8 @@ export interface OpsResult {
   readonly cpus: number;
   /** Per map: 0 (created) or the creation errno. */
   readonly maps: readonly number[];
+  /** Per map: its id (0 when not created); map-in-map lookups return inner maps' ids. */
+  readonly ids: readonly number[];
   readonly ops: readonly OpResult[];
 }
 
@@ -83,6 +89,7 @@ function opLine(o: MapOp): string {
     case 'lookup_batch': case 'lookup_and_delete_batch':
       return `${o.op} ${o.map} ${o.inBatch} ${o.count} ${o.elemFlags ?? 0} ${o.flags ?? 0} ${o.tokenSize}`;
     case 'update_batch': return `update_batch ${o.map} ${o.keys} ${o.values} ${o.count} ${o.elemFlags ?? 0}`;
+    case 'update_batch_fd': return `update_batch_fd ${o.map} ${o.keys} ${o.inners.map((i) => (i < 0 ? 'x' : String(i))).join(',')} ${o.count} ${o.elemFlags ?? 0}`;
     case 'delete_batch': return `delete_batch ${o.map} ${o.keys} ${o.count} ${o.elemFlags ?? 0}`;
   }
 }
@@ -94,7 +101,7 @@ function opLine(o: MapOp): string {
 export function runOpsOnKernel(maps: readonly OpsMap[], ops: readonly MapOp[]): OpsResult {
   const bin = build();
   const text = [
-    ...maps.map((m) => `map ${m.type} ${m.keySize} ${m.valueSize} ${m.maxEntries} ${m.flags ?? 0}${m.inner !== undefined ? ` ${m.inner}` : ''}`),
+    ...maps.map((m) => `map ${m.type} ${m.keySize} ${m.valueSize} ${m.maxEntries} ${m.flags ?? 0}${m.inner !== undefined ? ` ${m.inner}` : ''}${m.mapExtra !== undefined ? ` extra=${m.mapExtra}` : ''}`),
     ...ops.map(opLine),
   ].join('\n') + '\n';
   const r = spawnSync(bin, [], { input: text, encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -107,7 +114,7 @@ export function runOpsOnKernel(maps: readonly OpsMap[], ops: readonly MapOp[]): 
   const o = out as OpsResult & { error?: string };
   if (o.error !== undefined) throw new InternalError(`map-ops rejected the spec: ${o.error}`);
   return {
-    cpus: o.cpus, maps: o.maps,
+    cpus: o.cpus, maps: o.maps, ids: o.ids,
     ops: o.ops.map((x) => {
       const { out: tok, ...rest } = x;
       return tok === undefined || /^(ff)*$/.test(tok) ? rest : { ...rest, out: tok };
@@ -165,6 +172,11 @@ export function runOpsOnTsbpf(maps: readonly OpsMap[], ops: readonly MapOp[], nC
         const r = m.updateBatch(bytes(o.keys) ?? new Uint8Array(0), bytes(o.values) ?? new Uint8Array(0), o.count, { elemFlags: o.elemFlags ?? 0 });
         return { err: -r.err, count: r.count };
       }
+      case 'update_batch_fd': {
+        if (!(m instanceof ArrayOfMapsMap || m instanceof HashOfMapsMap)) return { err: 22 };
+        const r = m.updateInnerBatch(bytes(o.keys) ?? new Uint8Array(0), o.inners.map((i) => (i < 0 ? undefined : made[i])), o.count, { elemFlags: o.elemFlags ?? 0 });
+        return { err: -r.err, count: r.count };
+      }
       case 'delete_batch': {
         const r = m.deleteBatch(bytes(o.keys) ?? new Uint8Array(0), o.count, { elemFlags: o.elemFlags ?? 0 });
         return { err: -r.err, count: r.count };
@@ -172,5 +184,5 @@ export function runOpsOnTsbpf(maps: readonly OpsMap[], ops: readonly MapOp[], nC
     }
   });
   // `-0` from negating a 0 return would not deepEqual the kernel's 0.
-  return { cpus: nCpus, maps: errs, ops: results.map((r) => ({ ...r, err: r.err + 0 || 0 })) };
+  return { cpus: nCpus, maps: errs, ids: made.map((m) => m?.id ?? 0), ops: results.map((r) => ({ ...r, err: r.err + 0 || 0 })) };
 }

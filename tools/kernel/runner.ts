@@ -29,6 +29,13 @@ export interface KernelMapSpec {
   readonly flags?: number;
   /** Elements written with BPF_MAP_UPDATE_ELEM before the run (per-CPU maps: every CPU's value). */
   readonly entries?: readonly KernelMapEntry[];
+  /** map_name (at most 15 bytes); verifier logs print it as `map=NAME`. */
+  readonly name?: string;
+  /** Key and value type ids in KernelRunSpec.btf (btf_key_type_id, btf_value_type_id). */
+  readonly btfKeyTypeId?: number;
+  readonly btfValueTypeId?: number;
+  /** Map-in-map: index of an earlier map of the spec used as the inner map template (inner_map_fd). */
+  readonly innerMap?: number;
 }
 
 /** One initial map element; `key` is empty for queues and stacks. */
@@ -64,10 +71,18 @@ export interface KernelRunSpec {
   readonly logLevel?: number;
   /** Load only, do not test-run (verifier comparisons). */
   readonly loadOnly?: boolean;
+  /** Raw BTF loaded with BPF_BTF_LOAD: the types of map keys and values and of func_info/line_info. */
+  readonly btf?: Uint8Array;
+  /** struct bpf_func_info records (8 bytes each), against `btf`. */
+  readonly funcInfo?: Uint8Array;
+  /** struct bpf_line_info records (16 bytes each), against `btf`. */
+  readonly lineInfo?: Uint8Array;
+  /** The program's license; default "GPL". One word (no spaces). */
+  readonly license?: string;
 }
 
 /** The stage of the kernel side that failed. */
-export type KernelStage = 'map_create' | 'map_update' | 'load' | 'test_run' | 'map_dump';
+export type KernelStage = 'btf_load' | 'map_create' | 'map_update' | 'load' | 'test_run' | 'map_dump';
 
 /** A map dump: `[keyHex, valueHex]` pairs sorted by key hex. */
 export type KernelMapDump = readonly (readonly [key: string, value: string])[];
@@ -190,11 +205,30 @@ function specText(spec: KernelRunSpec): string {
     `prog ${progType} ${u32(spec.expectedAttachType, 'expectedAttachType', 0)} ${progFlags}`,
     `insns ${hex(spec.insns)}`,
   ];
+  if (spec.btf !== undefined) lines.push(`btf ${hex(spec.btf)}`);
+  if (spec.funcInfo !== undefined) lines.push(`func_info ${hex(spec.funcInfo)}`);
+  if (spec.lineInfo !== undefined) lines.push(`line_info ${hex(spec.lineInfo)}`);
+  if (spec.license !== undefined) {
+    if (!/^\S{1,127}$/.test(spec.license)) throw new BpfError(EINVAL, `license must be one word, got "${spec.license}"`);
+    lines.push(`license ${spec.license}`);
+  }
   (spec.maps ?? []).forEach((m, i) => {
     lines.push(
       `map ${u32(m.type, 'map type', 0)} ${u32(m.keySize, 'keySize', 0)} ${u32(m.valueSize, 'valueSize', 0)} ` +
         `${u32(m.maxEntries, 'maxEntries', 0)} ${u32(m.flags, 'map flags', 0)}`,
     );
+    if (m.name !== undefined) {
+      if (!/^[\w.]{1,15}$/.test(m.name)) throw new BpfError(EINVAL, `map ${i}: name must be 1-15 of [A-Za-z0-9_.], got "${m.name}"`);
+      lines.push(`map_name ${m.name}`);
+    }
+    if (m.btfKeyTypeId !== undefined || m.btfValueTypeId !== undefined) {
+      if (spec.btf === undefined) throw new BpfError(EINVAL, `map ${i}: BTF type ids need spec.btf`);
+      lines.push(`map_btf ${u32(m.btfKeyTypeId, 'btfKeyTypeId', 0)} ${u32(m.btfValueTypeId, 'btfValueTypeId', 0)}`);
+    }
+    if (m.innerMap !== undefined) {
+      if (!(m.innerMap < i)) throw new BpfError(EINVAL, `map ${i}: innerMap must be an earlier map, got ${m.innerMap}`);
+      lines.push(`map_inner ${u32(m.innerMap, 'innerMap', 0)}`);
+    }
     for (const e of m.entries ?? []) {
       if (e.key.length !== m.keySize) throw new BpfError(EINVAL, `map ${i}: key of ${e.key.length} bytes, keySize is ${m.keySize}`);
       lines.push(`elem ${i} ${hex(e.key)} ${hex(e.value)} ${u32(e.flags, 'update flags', 0)}`);
@@ -226,7 +260,7 @@ function isDump(v: unknown): v is [string, string][][] {
   return Array.isArray(v) && v.every((m) => Array.isArray(m) && m.every((e) => Array.isArray(e) && e.length === 2 && e.every(isStr)));
 }
 
-const stages: readonly string[] = ['map_create', 'map_update', 'load', 'test_run', 'map_dump'];
+const stages: readonly string[] = ['btf_load', 'map_create', 'map_update', 'load', 'test_run', 'map_dump'];
 
 function toResult(out: unknown, stderr: string): KernelResult {
   if (!isObj(out)) throw new InternalError(`bpf-run printed a non-object: ${JSON.stringify(out)}`);

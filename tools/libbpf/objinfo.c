@@ -114,17 +114,18 @@ int main(int argc, char **argv)
 			if (bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) == 0) {
 				printf(",\"kernelName\":");
 				json_str(info.name);
-				printf(",\"type\":%u,\"keySize\":%u,\"valueSize\":%u,\"maxEntries\":%u,\"flags\":%u,\"btfKeyTypeId\":%u,\"btfValueTypeId\":%u}",
+				printf(",\"type\":%u,\"keySize\":%u,\"valueSize\":%u,\"maxEntries\":%u,\"flags\":%u,\"btfKeyTypeId\":%u,\"btfValueTypeId\":%u,\"mapExtra\":\"%llu\"}",
 				       info.type, info.key_size, info.value_size, info.max_entries, info.map_flags,
-				       info.btf_key_type_id, info.btf_value_type_id);
+				       info.btf_key_type_id, info.btf_value_type_id, (unsigned long long)info.map_extra);
 				first = 0;
 				continue;
 			}
 		}
-		printf(",\"type\":%d,\"keySize\":%u,\"valueSize\":%u,\"maxEntries\":%u,\"flags\":%u,\"btfKeyTypeId\":%u,\"btfValueTypeId\":%u}",
+		printf(",\"type\":%d,\"keySize\":%u,\"valueSize\":%u,\"maxEntries\":%u,\"flags\":%u,\"btfKeyTypeId\":%u,\"btfValueTypeId\":%u,\"mapExtra\":\"%llu\"}",
 		       bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
 		       bpf_map__max_entries(map), bpf_map__map_flags(map),
-		       bpf_map__btf_key_type_id(map), bpf_map__btf_value_type_id(map));
+		       bpf_map__btf_key_type_id(map), bpf_map__btf_value_type_id(map),
+		       (unsigned long long)bpf_map__map_extra(map));
 		first = 0;
 	}
 	printf("]}\n");

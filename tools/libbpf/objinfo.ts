@@ -38,6 +38,8 @@ export interface LibbpfMap {
   readonly flags: number;
   readonly btfKeyTypeId: number;
   readonly btfValueTypeId: number;
+  /** map_extra, in decimal (a u64: bloom filter hash count, arena address). */
+  readonly mapExtra: string;
 }
 
 /** What objinfo printed: the object, or the stage that failed with errno and libbpf's last warning. */

@@ -7,6 +7,7 @@
 import { del, dump, lookup, run, sleep, u32, u64, update, zeros, type ScenarioDef } from './define.ts';
 
 const OBJ = 'maps_helpers.bpf.o';
+const MPL = 'maps_percpu_lru.bpf.o';
 const NOEXIST = 1;
 const EXIST = 2;
 const PKT = 'ffffffffffff00000000000188b5';
@@ -39,4 +40,44 @@ export const mapScenarios: readonly ScenarioDef[] = [
     [run('spin'), run('xdp_spin', undefined, { data: PKT, repeat: 100 }), run('spin'), dump('.bss'), dump('sl')]),
   def('programs_syscall_repeat_refused', ['programs:repeat'], 'BPF_PROG_TEST_RUN refuses repeat for syscall programs (EINVAL) and runs them without it.',
     [run('spin', undefined, { repeat: 1 }), run('spin'), lookup('sl', u32(0)), lookup('tm', u32(0)), update('tm', u32(0), zeros(8)), lookup('tm', u32(0))]),
+
+  // maps_percpu_lru.bpf.c
+  {
+    name: 'maps_percpu_hash_user', object: MPL, covers: ['maps:percpu', 'helpers:map_lookup_percpu_elem'],
+    description: 'A per-CPU hash and array written from user space (one value per CPU) and read from BPF with bpf_map_lookup_percpu_elem on each CPU; a BPF update changes only its own CPU\'s value, a new element starts at 0 on the other CPUs (sums over CPUs, so nothing depends on where the program ran).',
+    steps: [update('ph', u32(1), u64(11) + u64(22)), update('pa', u32(0), u64(3) + u64(4)), dump('ph'), run('percpu_read'), lookup('ph', u32(3)), dump('.bss')],
+  },
+  {
+    name: 'maps_lru_list_modes', object: MPL, covers: ['maps:lru', 'maps:lru-percpu-lists', 'maps:lru-percpu-hash'],
+    description: 'LRU and per-CPU LRU hashes of 8 with the common list and with per-CPU lists (BPF_F_NO_COMMON_LRU; 7 entries round up to a multiple of the CPUs), 20 keys from one run: every insert succeeds, the last key is present, at most max_entries (common) or one CPU\'s share (per-CPU lists) remain.',
+    steps: [run('lru_fill'), dump('.bss')],
+  },
+  {
+    name: 'maps_hash_of_maps', object: MPL, covers: ['maps:map-in-map', 'maps:hash-of-maps'],
+    description: 'A hash of maps filled by libbpf (.values at keys 1 and 3): BPF reaches the inner hashes through it, user space sees their contents; deleting key 1 (0, then ENOENT) hides the inner map from BPF while it lives on.',
+    steps: [run('hom_use'), dump('in0'), dump('in1'), lookup('hom', u32(2)), del('hom', u32(1)), del('hom', u32(1)), del('in0', u32(5)), run('hom_use'), dump('in0'), dump('in1'), dump('.bss')],
+  },
+  {
+    name: 'maps_array_of_maps_inner_map_flag', object: MPL, covers: ['maps:map-in-map'],
+    description: 'An array of maps whose template has BPF_F_INNER_MAP holds inner arrays of 4 and 8 entries (libbpf .values); BPF index 6 misses in the first and hits in the second; deleting a slot (0, then ENOENT) leaves the program without that inner map.',
+    steps: [run('aom_use'), dump('arr8'), lookup('aom', u32(2)), del('aom', u32(0)), del('aom', u32(0)), run('aom_use'), dump('.bss')],
+  },
+  // maps_bloom_filter.bpf.c
+  {
+    name: 'maps_bloom_filter', object: 'maps_bloom_filter.bpf.o', covers: ['maps:bloom-filter', 'helpers:map_push_elem', 'helpers:map_peek_elem'],
+    description: 'A bloom filter (16 entries, 3 hash functions in map_extra, BPF_F_ZERO_SEED): push from BPF (BPF_EXIST: -EINVAL) and from user space, then which of 256 candidates peek claims, false positives included (the kernel\'s hashes with a zero seed); user-space lookup and delete are refused, a dump fails with EOPNOTSUPP.',
+    steps: [run('probe', undefined, { data: PKT }), dump('.bss'), run('fill', undefined, { data: PKT }), update('bloom', '', u32(1000)), update('bloom', '', u32(3 * 100), 2),
+      run('probe', undefined, { data: PKT }), dump('.bss'), del('bloom', ''), dump('bloom')],
+  },
+  // helpers_misc.bpf.c
+  {
+    name: 'helpers_printk_snprintf', object: 'helpers_misc.bpf.o', covers: ['helpers:trace_printk', 'helpers:trace_vprintk', 'helpers:snprintf'],
+    description: 'Return values of bpf_trace_printk and bpf_trace_vprintk (the rendered length; a bad format or too few arguments: -EINVAL) and bpf_snprintf (the length with its NUL, also when truncated) and the text it wrote.',
+    steps: [run('printing'), dump('.bss')],
+  },
+  {
+    name: 'helpers_identity_random_cpu', object: 'helpers_misc.bpf.o', covers: ['helpers:get_current_pid_tgid', 'helpers:get_prandom_u32', 'helpers:get_smp_processor_id'],
+    description: 'Host-dependent helpers by invariant: pid == tgid (single-threaded runner), uid == gid, bpf_get_current_comm NUL-terminated and truncated to the buffer; 32 bpf_get_prandom_u32 draws cover every bit both ways with no repeat; bpf_get_smp_processor_id is a CPU bpf_map_lookup_percpu_elem accepts; NUMA node 0.',
+    steps: [run('identity'), run('random'), run('cpu'), dump('.bss')],
+  },
 ];

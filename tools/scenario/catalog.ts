@@ -8,6 +8,7 @@ import { run } from './define.ts';
 import { timerOpsScenarios } from './catalog-timer-ops.ts';
 import { timerObjectScenarios } from './catalog-timer-objects.ts';
 import { mapScenarios } from './catalog-maps.ts';
+import { programScenarios } from './catalog-programs.ts';
 
 const probe: ScenarioDef = {
   name: 'probe',
@@ -17,7 +18,7 @@ const probe: ScenarioDef = {
   steps: [run('pass', undefined, { data: 'ffffffffffff0000000000000800' })],
 };
 
-export const scenarios: readonly ScenarioDef[] = [probe, ...timerOpsScenarios, ...timerObjectScenarios, ...mapScenarios];
+export const scenarios: readonly ScenarioDef[] = [probe, ...timerOpsScenarios, ...timerObjectScenarios, ...mapScenarios, ...programScenarios];
 
 /**
  * Behaviours of bpf-timer.md §10 no scenario expresses, and why; listed in the README next to the

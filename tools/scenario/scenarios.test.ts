@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { notCovered, scenarios } from './catalog.ts';
+import { coverage } from './coverage.ts';
 import { resultProblems, scenarioProblems, type Scenario } from './format.ts';
 import { kernelScenarioAvailable, runScenarioOnKernel } from './kernel.ts';
 import { readmeText } from './readme.ts';
@@ -37,6 +39,17 @@ test('every scenario has a kernel recording of the right shape', () => {
     assert.ok(existsSync(file), `no recording for ${s.name} (npx tsx tools/scenario/record.ts ${s.name})`);
     const rec: unknown = JSON.parse(readFileSync(file, 'utf8'));
     assert.deepEqual(resultProblems(rec, s), [], s.name);
+  }
+});
+
+test('the coverage audit names existing scenarios and tests, and says why where it names none', () => {
+  const names = new Set(scenarios.map((s) => s.name));
+  for (const { items } of coverage) {
+    for (const c of items) {
+      for (const n of c.scenarios) assert.ok(names.has(n), `${c.item}: no scenario ${n}`);
+      for (const f of c.tests) assert.ok(existsSync(join(SCENARIO_DIR, '..', '..', f)), `${c.item}: no file ${f}`);
+      if (c.scenarios.length === 0) assert.ok(c.note !== undefined && c.note !== '', `${c.item}: no scenario and no reason`);
+    }
   }
 });
 
@@ -76,7 +89,8 @@ test('the result validator checks shapes against the steps', () => {
 // Re-runs a sample on the kernel (the timer sample covers release, cancel, re-arm, load refusals
 // and map-in-map) and compares with the recordings.
 const SAMPLE = ['timer_b1_init_after_release', 'timer_b10_cancel_pending', 'timer_b13_cancel_from_own_callback', 'timer_b26_release_cancels_pending',
-  'timer_b48_percpu_array', 'timer_b72_inner_map_lifetime', 'maps_hash_syscall', 'helpers_bpf_loop'];
+  'timer_b48_percpu_array', 'timer_b72_inner_map_lifetime', 'maps_hash_syscall', 'helpers_bpf_loop', 'helpers_tail_call',
+  'maps_lru_list_modes', 'programs_tc_skb_fields'];
 const avail = kernelScenarioAvailable();
 test('a sample of scenarios re-run on the kernel matches the recordings', { skip: avail.ok ? false : `kernel side unavailable: ${avail.reason}` }, () => {
   for (const name of SAMPLE) {

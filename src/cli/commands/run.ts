@@ -1,7 +1,8 @@
 /**
  * `tsbpf run OBJ PROG [--data HEX] [--ctx HEX] [--repeat N] [--engine interpreter|jit] [--cpu N]`:
- * loads the object and test-runs one program (BPF_PROG_TEST_RUN). Prints `retval`, `duration`,
- * and `data_out` / `ctx_out` (hex) / `redirect` when there are; with --json one JSON line.
+ * loads the object (on the JIT unless `--engine interpreter`) and test-runs one program
+ * (BPF_PROG_TEST_RUN). Prints `retval`, `duration`, and `data_out` / `ctx_out` (hex) / `redirect`
+ * when there are; with --json one JSON line.
  * Exit 0 when the run happened, 1 when it or the load was refused, 2 for usage errors.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { objectNameOf } from '../../loader/data.ts';
 import { BpfObject } from '../../runtime/object.ts';
 import { fromHex, toHex } from '../../runtime/scenario.ts';
-import type { EngineName } from '../../runtime/engine.ts';
+import { DEFAULT_ENGINE, isEngineName } from '../../runtime/engine.ts';
 import { isBpfError } from '../../util/errors.ts';
 import type { Command } from '../io.ts';
 
@@ -63,7 +64,11 @@ export const runCommand: Command = async (argv, io) => {
   const repeat = intArg('repeat', values.repeat);
   const cpu = intArg('cpu', values.cpu);
   if (repeat === null || cpu === null) return 2;
-  const engine = (values.engine ?? 'interpreter') as EngineName;
+  const engine = values.engine ?? DEFAULT_ENGINE;
+  if (!isEngineName(engine)) {
+    io.stderr(`tsbpf run: --engine must be interpreter or jit, got '${engine}'\n`);
+    return 2;
+  }
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(objPath);

@@ -29,6 +29,20 @@ describe('tsbpf scenario', () => {
     assert.equal(ok.out.trim().split('\n').length, 1);
     assert.ok(typeof out === 'object' && out !== null && ('steps' in out || 'load' in out));
   });
+
+  it('runs on either engine (--engine); an unknown engine is a usage error', async () => {
+    const file = scenarioFile({ object: 'o.bpf.o', steps: [{ op: 'lookup', map: 'nomap', key: '00000000' }] });
+    const outs: string[] = [];
+    for (const engine of ['interpreter', 'jit']) {
+      const io = memoryIo();
+      assert.equal(await main(['scenario', file, '--engine', engine], io), 0, io.err);
+      outs.push(io.out);
+    }
+    assert.equal(outs[0], outs[1]);
+    const bad = memoryIo();
+    assert.equal(await main(['scenario', file, '--engine', 'abacus'], bad), 2);
+    assert.match(bad.err, /--engine interpreter\|jit/);
+  });
 });
 
 describe('tsbpf run', () => {
@@ -40,5 +54,18 @@ describe('tsbpf run', () => {
     assert.match(io.out, /^data_out: 0{40}$/m);
     const usage = memoryIo();
     assert.equal(await main(['run', 'x.o'], usage), 2);
+  });
+
+  it('--engine interpreter and --engine jit give the same result; others are refused', async () => {
+    const outs: string[] = [];
+    for (const engine of ['interpreter', 'jit']) {
+      const io = memoryIo();
+      assert.equal(await main(['run', join(progs, 'loader_progs.bpf.o'), 'xdp_pass', '--data', '01'.repeat(20), '--engine', engine, '--json'], io), 0, io.err);
+      outs.push(io.out.replace(/"duration_ns":\d+/, ''));
+    }
+    assert.equal(outs[0], outs[1]);
+    const bad = memoryIo();
+    assert.equal(await main(['run', join(progs, 'loader_progs.bpf.o'), 'xdp_pass', '--engine', 'abacus'], bad), 2);
+    assert.match(bad.err, /--engine must be interpreter or jit, got 'abacus'/);
   });
 });

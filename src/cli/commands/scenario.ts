@@ -1,5 +1,5 @@
 /**
- * `tsbpf scenario FILE.json [--clock virtual|real] [--cpus N]`: runs a scenario
+ * `tsbpf scenario FILE.json [--clock virtual|real] [--cpus N] [--engine interpreter|jit]`: runs a scenario
  * (shared/spec/scenario.md) and prints its result as one JSON line. Exit 0 whenever every step
  * could be carried out (errno answers included); 2 for usage errors and malformed scenarios, 1
  * when the object cannot be read or opened.
@@ -13,27 +13,31 @@ import { parseScenario, runScenario, type ScenarioOptions } from '../../runtime/
 import { RealClock } from '../../timers/real-clock.ts';
 import { VirtualClock } from '../../timers/virtual-clock.ts';
 import { isBpfError } from '../../util/errors.ts';
+import { DEFAULT_ENGINE, isEngineName } from '../../runtime/engine.ts';
 import type { Command } from '../io.ts';
 
+const USAGE = 'usage: tsbpf scenario FILE.json [--clock virtual|real] [--cpus N] [--engine interpreter|jit]\n';
+
 export const scenarioCommand: Command = async (argv, io) => {
-  let values: { clock?: string; cpus?: string; help?: boolean };
+  let values: { clock?: string; cpus?: string; engine?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv], allowPositionals: true,
-      options: { clock: { type: 'string' }, cpus: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { clock: { type: 'string' }, cpus: { type: 'string' }, engine: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (e) {
     io.stderr(`tsbpf scenario: ${(e as Error).message}\n`);
     return 2;
   }
   if (values.help) {
-    io.stdout('usage: tsbpf scenario FILE.json [--clock virtual|real] [--cpus N]\n');
+    io.stdout(USAGE);
     return 0;
   }
   const clockName = values.clock ?? 'virtual';
-  if (positionals.length !== 1 || (clockName !== 'virtual' && clockName !== 'real')) {
-    io.stderr('usage: tsbpf scenario FILE.json [--clock virtual|real] [--cpus N]\n');
+  const engine = values.engine ?? DEFAULT_ENGINE;
+  if (positionals.length !== 1 || (clockName !== 'virtual' && clockName !== 'real') || !isEngineName(engine)) {
+    io.stderr(USAGE);
     return 2;
   }
   const nCpus = values.cpus === undefined ? undefined : Number(values.cpus);
@@ -60,7 +64,7 @@ export const scenarioCommand: Command = async (argv, io) => {
   const real = clockName === 'real';
   const clock = real ? new RealClock({ keepAlive: false }) : new VirtualClock();
   const options: ScenarioOptions = {
-    clock, objectName: objectNameOf(objPath),
+    clock, objectName: objectNameOf(objPath), engine,
     ...(nCpus !== undefined ? { nCpus } : {}),
     ...(real ? { sleep: (ns: bigint) => sleepMs(Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6) } : {}),
   };

@@ -9,9 +9,12 @@ import {
   SEC_EXPORT, SEC_FUNCTION, SEC_GLOBAL, SEC_IMPORT, SEC_TYPE, type Op, type OpFc, type ValType,
 } from './opcodes.ts';
 
+const UTF8 = new TextEncoder();
+
 /** A growable byte buffer with the LEB128 encodings of the binary format. */
 export class ByteBuf {
-  private buf = new Uint8Array(256);
+  // Most buffers are small (names, exports, locals): start small, double on demand.
+  private buf = new Uint8Array(32);
   length = 0;
 
   private reserve(n: number): void {
@@ -75,7 +78,12 @@ export class ByteBuf {
 
   /** A UTF-8 name with its length. */
   name(s: string): this {
-    const b = new TextEncoder().encode(s);
+    if (/^[\x00-\x7f]*$/.test(s)) {
+      this.u32(s.length);
+      for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+      return this;
+    }
+    const b = UTF8.encode(s);
     return this.u32(b.length).bytes(b);
   }
 

@@ -1,0 +1,44 @@
+// verify()'s contract beyond the corpus (test/verifier-corpus.test.ts): the error it throws, the
+// log at each level, the limit, and the facts it reports.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assemble } from '../isa/index.ts';
+import { BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
+import { E2BIG, EACCES } from '../uapi/errno.ts';
+import { verify, VerifierError, type VerifierProgram } from './index.ts';
+
+const prog = (text: string): VerifierProgram => ({ name: 'p', insns: assemble(text), progType: BPF_PROG_TYPE_XDP, license: 'GPL', maps: [] });
+
+describe('verify()', () => {
+  it('throws a VerifierError with errno, failing insn, log and a one-line summary', () => {
+    assert.throws(() => verify(prog('mov %r0, 0\nldxw %r0, [%r0+0]\nexit'), { logLevel: 1 }), (e: unknown) => {
+      assert.ok(e instanceof VerifierError);
+      assert.equal(e.errno, EACCES);
+      assert.equal(e.insnIdx, 1);
+      assert.deepEqual(e.log.slice(-2, -1), ["R0 invalid mem access 'scalar'"]);
+      assert.match(e.log[e.log.length - 1] ?? '', /^processed 2 insns \(limit 1000000\) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0$/);
+      assert.match(e.message, /^prog p: permission denied: R0 invalid mem access 'scalar' \(\d+ line\(s\) omitted\)$/);
+      return true;
+    });
+  });
+
+  it('hands back the message alone at level 0', () => {
+    assert.throws(() => verify(prog('exit')), (e: unknown) => e instanceof VerifierError && e.log.join('|') === 'R0 !read_ok');
+  });
+
+  it('keeps a level-1 log only for a refused program, as the kernel does', () => {
+    const r = verify(prog('mov %r0, 2\njeq %r0, 1, +1\nexit\nexit'), { logLevel: 1 });
+    assert.deepEqual(r.log, ['processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0']);
+    assert.ok(verify(prog('mov %r0, 2\nexit'), { logLevel: 2 }).log.includes('0: (b7) r0 = 2                        ; R0=2'));
+  });
+
+  it('stops at the instruction limit with E2BIG', () => {
+    assert.throws(() => verify(prog('mov %r1, 0\nl: add %r1, 1\njlt %r1, 1000000, l\nmov %r0, 0\nexit'), { insnLimit: 1000 }),
+      (e: unknown) => e instanceof VerifierError && e.errno === E2BIG && /BPF program is too large. Processed 1001 insn/.test(e.message));
+  });
+
+  it('reports dead code (never reached, never checked, as the kernel leaves it)', () => {
+    const r = verify(prog('mov %r0, 2\njeq %r0, 1, +1\nexit\nldxdw %r0, [%r0+0]\nexit'));
+    assert.deepEqual(r.deadSlots, [3, 4]);
+  });
+});

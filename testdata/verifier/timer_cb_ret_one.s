@@ -1,0 +1,19 @@
+# prog: xdp
+# map: array key=4 value=24 max=1 timer=8
+# expect: reject EINVAL "At async callback return the register R0 has smin=1 smax=1 should have been in [0, 0]"
+# A timer callback must return 0.
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map:0
+call 1
+mov %r6, %r0
+mov %r1, %r6
+add %r1, 8
+lddw %r2, func:cb
+call 170
+mov %r0, 2
+exit
+cb:
+mov %r0, 1
+exit

@@ -1,0 +1,13 @@
+# prog: xdp
+# map: array key=4 value=24 max=1 timer=8
+# expect: reject EACCES "bpf_timer cannot be accessed directly by load/store"
+# The timer's bytes are not the program's to read.
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map:0
+call 1
+mov %r6, %r0
+ldxdw %r0, [%r6+8]
+mov %r0, 2
+exit

@@ -1,0 +1,17 @@
+# prog: xdp
+# map: array key=4 value=24 max=1 timer=8 flags=128
+# expect: map_create EACCES
+# A map that would hold a timer cannot be created with BPF_F_RDONLY_PROG: the rule is in map_check_btf(), not the verifier.
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map:0
+call 1
+mov %r6, %r0
+mov %r1, %r6
+add %r1, 8
+lddw %r2, map:0
+mov %r3, 1
+call 169
+mov %r0, 2
+exit
