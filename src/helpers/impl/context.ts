@@ -34,24 +34,28 @@ export interface HelperContext {
   readonly hz: number;
 }
 
-/** A deterministic PRNG (xorshift128+ over bigint-free 32-bit halves), for `randomU32`. */
+/** The four u32 state words of the `randomU32` generator for `seed`. */
+export function randomSeedState(seed: number): Uint32Array {
+  return Uint32Array.of((seed ^ 0x9e3779b9) >>> 0 || 1, (Math.imul(seed, 0x85ebca6b) ^ 0xc2b2ae35) >>> 0 || 2, 0x27d4eb2f, 0x165667b1);
+}
+
+/** One step of xoshiro128** (Blackman and Vigna) over `s`, updated in place; returns the u32. */
+export function randomStep(s: Uint32Array): number {
+  const result = Math.imul(rotl(Math.imul(s[1] as number, 5), 7), 9) >>> 0;
+  const t = (s[1] as number) << 9;
+  s[2] = (s[2] as number) ^ (s[0] as number);
+  s[3] = (s[3] as number) ^ (s[1] as number);
+  s[1] = (s[1] as number) ^ (s[2] as number);
+  s[0] = (s[0] as number) ^ (s[3] as number);
+  s[2] = (s[2] as number) ^ t;
+  s[3] = rotl(s[3] as number, 11);
+  return result;
+}
+
+/** A deterministic PRNG for `randomU32`: xoshiro128** seeded by randomSeedState(seed). */
 export function seededRandom(seed: number): () => number {
-  let s0 = (seed ^ 0x9e3779b9) >>> 0 || 1;
-  let s1 = (Math.imul(seed, 0x85ebca6b) ^ 0xc2b2ae35) >>> 0 || 2;
-  let s2 = 0x27d4eb2f;
-  let s3 = 0x165667b1;
-  return () => {
-    // xoshiro128** (Blackman and Vigna), 32-bit state words.
-    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
-    return result;
-  };
+  const state = randomSeedState(seed);
+  return () => randomStep(state);
 }
 
 function rotl(x: number, k: number): number {

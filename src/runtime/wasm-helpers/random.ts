@@ -8,6 +8,7 @@
  */
 import type { CodeWriter } from '../../jit/wasm/encoder.ts';
 import type { AddressSpace, Region } from '../../vm/memory.ts';
+import { randomSeedState, randomStep } from '../../helpers/impl/context.ts';
 
 /** A xoshiro128** generator whose state lives in linear memory. */
 export class SharedRandom {
@@ -16,33 +17,21 @@ export class SharedRandom {
   /** Seeds as seededRandom(seed) does. */
   constructor(memory: AddressSpace, seed: number) {
     this.region = memory.alloc(16, { kind: 'scratch', name: 'prandom state', writable: false });
-    const dv = this.region.view();
-    dv.setUint32(0, (seed ^ 0x9e3779b9) >>> 0 || 1, true);
-    dv.setUint32(4, (Math.imul(seed, 0x85ebca6b) ^ 0xc2b2ae35) >>> 0 || 2, true);
-    dv.setUint32(8, 0x27d4eb2f, true);
-    dv.setUint32(12, 0x165667b1, true);
+    this.#store(randomSeedState(seed));
   }
 
-  /** The next u32. */
+  /** The next u32: the JS step over the words in memory. */
   next(): number {
     const dv = this.region.view();
-    let s0 = dv.getUint32(0, true);
-    let s1 = dv.getUint32(4, true);
-    let s2 = dv.getUint32(8, true);
-    let s3 = dv.getUint32(12, true);
-    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
-    dv.setUint32(0, s0, true);
-    dv.setUint32(4, s1, true);
-    dv.setUint32(8, s2, true);
-    dv.setUint32(12, s3, true);
+    const state = Uint32Array.from({ length: 4 }, (_, i) => dv.getUint32(4 * i, true));
+    const result = randomStep(state);
+    this.#store(state);
     return result;
+  }
+
+  #store(state: Uint32Array): void {
+    const dv = this.region.view();
+    state.forEach((word, i) => dv.setUint32(4 * i, word, true));
   }
 
   /**
@@ -68,6 +57,3 @@ export class SharedRandom {
   }
 }
 
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
