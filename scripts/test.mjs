@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with Node's test runner through tsx.
+// Runs every *.test.ts under src/, test/ and tools/ with Node's test runner through tsx.
 // Node 20's `--test` does not expand globs, so the files are listed here.
 // Extra arguments are passed on (for example `npm test -- --test-name-pattern=timer`);
 // arguments that are paths select test files instead of the full list.
@@ -20,6 +20,6 @@ function collect(dir, out) {
 const args = process.argv.slice(2);
 const paths = args.filter((a) => !a.startsWith('-') && existsSync(a));
 const flags = args.filter((a) => !paths.includes(a));
-const files = paths.length ? paths.flatMap((p) => (statSync(p).isDirectory() ? collect(p, []) : [p])) : [...collect('src', []), ...collect('test', [])];
+const files = paths.length ? paths.flatMap((p) => (statSync(p).isDirectory() ? collect(p, []) : [p])) : [...collect('src', []), ...collect('test', []), ...collect('tools', [])];
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...flags, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

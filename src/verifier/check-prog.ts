@@ -60,6 +60,8 @@ export function resolveLdImm64(env: Env): void {
       if (env.prog.progType === BPF_PROG_TYPE_SOCKET_FILTER) env.reject(EINVAL, msg.socketSpinLock());
       if (TRACING.has(env.prog.progType)) env.reject(EINVAL, msg.tracingSpinLock());
     }
+    // B66: naming a map whose value holds a timer is enough to refuse a tracing program.
+    if ((map.record?.timerOff ?? -1) >= 0 && TRACING.has(env.prog.progType)) env.reject(EINVAL, msg.tracingTimer());
   }
   env.insnIdx = 0;
 }

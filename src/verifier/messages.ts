@@ -140,6 +140,7 @@ export const ldAbsNotAllowed = (): string => 'BPF_LD_[ABS|IND] instructions not 
 export const ldAbsReserved = (): string => 'BPF_LD_[ABS|IND] uses reserved fields';
 export const ldAbsR6NotCtx = (): string => 'at the time of BPF_LD_ABS|IND R6 != pointer to skb';
 export const tracingSpinLock = (): string => 'tracing progs cannot use bpf_spin_lock yet';
+export const tracingTimer = (): string => 'tracing progs cannot use bpf_timer yet';
 export const socketSpinLock = (): string => 'socket filter progs cannot use bpf_spin_lock yet';
 export const directValueUnsupported = (size: number, off: number): string =>
   `invalid access to map value pointer, value_size=${size} off=${off}`;

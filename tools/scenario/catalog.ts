@@ -42,7 +42,7 @@ export const notCovered: Readonly<Record<string, string>> = {
   B63: 'verifier message (see B55).',
   B64: 'verifier message (see B55).',
   B65: 'verifier message (see B55).',
-  B66: 'kprobe/tracepoint programs; the format runs programs through BPF_PROG_TEST_RUN, which those types lack.',
+  B66: 'kprobe/tracepoint programs lack BPF_PROG_TEST_RUN; the refusal is a verifier message (testdata/verifier/timer_tracing_prog_map.s).',
   B68: 'verifier message (see B55).',
   B69: 'verifier message (see B55).',
   B70: 'verifier message (see B55).',
