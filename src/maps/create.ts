@@ -14,13 +14,15 @@ import { E2BIG, EACCES, EINVAL, ENOTSUPP, EOPNOTSUPP, errnoName } from '../uapi/
 import {
   BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE,
   BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_ZERO_SEED,
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LRU_HASH,
-  BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PROG_ARRAY,
-  BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK, mapTypeName,
+  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP,
+  BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PROG_ARRAY,
+  BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_STACK, isMapType, mapTypeName,
 } from '../uapi/bpf.ts';
 import type { AddressSpace } from '../vm/memory.ts';
 import { ArrayMap } from './array.ts';
 import { BloomFilterMap } from './bloom-filter.ts';
+import { DevMap, DevMapHash } from './devmap.ts';
 import { HashMap } from './hash.ts';
 import { LruHashMap } from './lru-hash.ts';
 import type { BpfMap, MapAttrs } from './map.ts';
@@ -29,6 +31,7 @@ import { ArrayOfMapsMap, HashOfMapsMap, canBeInnerMap, isMapInMap } from './map-
 import { ProgArrayMap } from './prog-array.ts';
 import { QueueStackMap } from './queue-stack.ts';
 import { RingBufMap } from './ringbuf.ts';
+import { DEFAULT_NETDEVS, type NetdevTable } from './netdev.ts';
 
 /** KMALLOC_MAX_SIZE on x86-64 (4 MiB). */
 export const KMALLOC_MAX_SIZE = 1 << 22;
@@ -125,6 +128,33 @@ function ringbufCheck(a: MapAttrs): number {
   return 0;
 }
 
+const DEV_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY;
+
+/** dev_map_alloc_check: key u32, value struct bpf_devmap_val without or with its program (4 or 8 bytes). */
+function devmapCheck(a: MapAttrs): number {
+  if (a.maxEntries === 0 || a.keySize !== 4 || (a.valueSize !== 4 && a.valueSize !== 8) || ((a.flags ?? 0) & ~DEV_CREATE_FLAG_MASK) !== 0) return EINVAL;
+  // The hash's bucket count is max_entries rounded up to a power of two.
+  if (a.type === BPF_MAP_TYPE_DEVMAP_HASH && a.maxEntries > 2 ** 31) return EINVAL;
+  return 0;
+}
+
+/** Why tsbpf cannot create a map type the kernel has, for the types it does not implement. */
+function unsupportedReason(type: number): string | undefined {
+  switch (type) {
+    case BPF_MAP_TYPE_ARRAY: case BPF_MAP_TYPE_PERCPU_ARRAY: case BPF_MAP_TYPE_PROG_ARRAY: case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+    case BPF_MAP_TYPE_HASH: case BPF_MAP_TYPE_PERCPU_HASH: case BPF_MAP_TYPE_LRU_HASH: case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+    case BPF_MAP_TYPE_HASH_OF_MAPS: case BPF_MAP_TYPE_QUEUE: case BPF_MAP_TYPE_STACK: case BPF_MAP_TYPE_RINGBUF:
+    case BPF_MAP_TYPE_BLOOM_FILTER: case BPF_MAP_TYPE_DEVMAP: case BPF_MAP_TYPE_DEVMAP_HASH:
+      return undefined;
+    case BPF_MAP_TYPE_CPUMAP:
+      return 'map type not supported by tsbpf (a cpumap hands frames to per-CPU kernel threads)';
+    case BPF_MAP_TYPE_XSKMAP:
+      return 'map type not supported by tsbpf (an xskmap holds AF_XDP sockets)';
+    default:
+      return isMapType(type) ? 'map type not supported by tsbpf' : undefined;
+  }
+}
+
 /** bpf_obj_name_cpy: at most 15 characters of [A-Za-z0-9_.]. */
 function nameOk(name: string): boolean {
   return name.length < 16 && /^[A-Za-z0-9_.]*$/.test(name);
@@ -155,7 +185,7 @@ function specialFieldsCheck(a: MapAttrs): number {
 
 /**
  * The errno BPF_MAP_CREATE would fail with for these attributes, or 0. Pure: allocates nothing.
- * Map types tsbpf does not implement give EINVAL (with a reason from {@link createMap}).
+ * Map types tsbpf does not implement (cpumap, xskmap, ...) give EINVAL (with a reason from {@link createMap}).
  */
 export function mapCreateErrno(a: MapAttrs): number {
   const nCpus = a.nCpus ?? 2;
@@ -178,6 +208,8 @@ export function mapCreateErrno(a: MapAttrs): number {
       err = ringbufCheck(a); break;
     case BPF_MAP_TYPE_BLOOM_FILTER:
       err = bloomCheck(a); break;
+    case BPF_MAP_TYPE_DEVMAP: case BPF_MAP_TYPE_DEVMAP_HASH:
+      err = devmapCheck(a); break;
     default:
       return EINVAL;
   }
@@ -193,17 +225,20 @@ export function mapCreateErrno(a: MapAttrs): number {
 }
 
 /**
- * Creates a map in `space` after the kernel's creation checks.
+ * Creates a map in `space` after the kernel's creation checks. Devmaps take their entries'
+ * devices from `netdevs` (default: `lo` only).
  * @throws {BpfError} with the kernel's errno: EINVAL (sizes, flags, name, unknown or unimplemented
- * type), E2BIG (sizes over the kernel's limits), EOPNOTSUPP / EACCES (special fields on a type or
- * with flags that do not allow them), map-in-map without a template: EINVAL, ENOMEM (address space full).
+ * type: the message then says "not supported by tsbpf"), E2BIG (sizes over the kernel's limits),
+ * EOPNOTSUPP / EACCES (special fields on a type or with flags that do not allow them), map-in-map
+ * without a template: EINVAL, ENOMEM (address space full).
  * Works in node / browser.
  */
-export function createMap(space: AddressSpace, attrs: MapAttrs): BpfMap {
+export function createMap(space: AddressSpace, attrs: MapAttrs, netdevs: NetdevTable = DEFAULT_NETDEVS): BpfMap {
   const err = mapCreateErrno(attrs);
   if (err !== 0) {
     const typeName = mapTypeName(attrs.type) ?? `type ${attrs.type}`;
-    throw new BpfError(err, `cannot create map '${attrs.name ?? ''}' (${typeName}): ${errnoName(err)}`);
+    const why = (err === EINVAL ? unsupportedReason(attrs.type) : undefined) ?? errnoName(err);
+    throw new BpfError(err, `cannot create map '${attrs.name ?? ''}' (${typeName}): ${why}`);
   }
   const a: MapAttrs = { ...attrs, nCpus: attrs.nCpus ?? 2 };
   switch (a.type) {
@@ -223,6 +258,10 @@ export function createMap(space: AddressSpace, attrs: MapAttrs): BpfMap {
       return new QueueStackMap(space, a);
     case BPF_MAP_TYPE_BLOOM_FILTER:
       return new BloomFilterMap(space, a);
+    case BPF_MAP_TYPE_DEVMAP:
+      return new DevMap(space, a, netdevs);
+    case BPF_MAP_TYPE_DEVMAP_HASH:
+      return new DevMapHash(space, a, netdevs);
     default:
       return new RingBufMap(space, a);
   }

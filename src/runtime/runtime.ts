@@ -15,7 +15,8 @@ import type { RunBinding, RunState, TailCallTarget } from '../helpers/impl/run-s
 import { BpfError, InternalError } from '../util/errors.ts';
 import { EEXIST, EINVAL, ENOENT } from '../uapi/errno.ts';
 import { ArrayOfMapsMap, HashOfMapsMap } from '../maps/map-in-map.ts';
-import { createMap } from './map-factory.ts';
+import { createMap, registerNetdevs } from './map-factory.ts';
+import { NetdevTable, type Netdev } from '../maps/netdev.ts';
 import { MapHandle } from './map-handle.ts';
 import { MapRefs } from './refs.ts';
 import type { LoadedProgram, ProgramHandle } from './program.ts';
@@ -48,6 +49,12 @@ export interface RuntimeOptions {
    * by programs). Default: `performance.now()` where the host has it, else a constant.
    */
   readonly stopwatch?: () => number;
+  /**
+   * Network devices besides `lo` (ifindex 1, always present): the ifindexes devmap entries may
+   * name, as dev_get_by_index() finds them on the kernel. Default: `lo` only.
+   * @example new Runtime({ netdevs: [{ ifindex: 2, name: 'eth0' }] })
+   */
+  readonly netdevs?: readonly Netdev[];
 }
 
 /** What a pin path holds. */
@@ -74,6 +81,8 @@ export class Runtime {
   /** Trace lines, when no `trace` sink was given. */
   readonly traceLines: string[] = [];
   readonly stopwatch: () => number;
+  /** The network devices devmap entries may name (`lo` and the `netdevs` option's). */
+  readonly netdevs: NetdevTable;
   /** The state of bpf_get_prandom_u32 (seededRandom's sequence), shared by JS helpers and JIT code. */
   readonly random: SharedRandom;
   /** The context helper implementations read (clock, CPU, randomness, task, trace). */
@@ -92,7 +101,7 @@ export class Runtime {
   #nextProgId = 1;
   #closed = false;
 
-  /** @throws {BpfError} EINVAL for a CPU count below 1 or a CPU outside it. */
+  /** @throws {BpfError} EINVAL for a CPU count below 1 or a CPU outside it, or an invalid `netdevs` entry. */
   constructor(options: RuntimeOptions = {}) {
     this.nCpus = options.nCpus ?? 2;
     this.defaultCpu = options.cpu ?? 0;
@@ -104,6 +113,8 @@ export class Runtime {
     this.task = { ...DEFAULT_TASK, ...options.task };
     this.hz = options.hz ?? 250;
     this.stopwatch = options.stopwatch ?? defaultStopwatch();
+    this.netdevs = new NetdevTable(options.netdevs ?? []);
+    registerNetdevs(this.memory, this.netdevs);
     const sink = options.trace ?? ((line: string) => { this.traceLines.push(line); });
     const random = new SharedRandom(this.memory, options.seed ?? 1);
     this.random = random;

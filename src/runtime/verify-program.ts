@@ -12,8 +12,9 @@ import { POISON_CALL_IMM } from '../loader/core-relo.ts';
 import type { MapSpec, ProgramSpec, Reference } from '../loader/spec.ts';
 import type { BpfMap } from '../maps/map.ts';
 import { ArrayOfMapsMap, HashOfMapsMap } from '../maps/map-in-map.ts';
+import { isDevmapType } from '../maps/devmap.ts';
 import {
-  BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_CGROUP_ARRAY, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP,
+  BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_CGROUP_ARRAY, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP,
   BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_QUEUE,
   BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_STACK_TRACE,
   BPF_MAP_TYPE_XSKMAP,
@@ -69,7 +70,8 @@ export function verifierMapOf(map: BpfMap, hasBtf: boolean, innerHasBtf = false)
 export function verifierMapFromSpec(spec: MapSpec): VerifierMap {
   return {
     name: spec.name.slice(0, 15), type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize,
-    maxEntries: spec.maxEntries, flags: spec.flags, record: spec.record, hasBtf: specCreatedWithBtf(spec),
+    // The kernel sets BPF_F_RDONLY_PROG on every devmap it creates (dev_map_init_map).
+    maxEntries: spec.maxEntries, flags: spec.flags | (isDevmapType(spec.type) ? BPF_F_RDONLY_PROG : 0), record: spec.record, hasBtf: specCreatedWithBtf(spec),
     ...(spec.innerMap !== undefined ? { innerMap: { ...verifierMapFromSpec(spec.innerMap), name: '' } } : {}),
   };
 }

@@ -146,7 +146,15 @@ export function runOpsOnTsbpf(maps: readonly OpsMap[], ops: readonly MapOp[], nC
     if (m === undefined) return { err: -1 };
     const res = (v: Uint8Array | number, field: 'value' | 'key'): OpResult => (typeof v === 'number' ? { err: -v } : { err: 0, [field]: hexOf(v) });
     switch (o.op) {
-      case 'update': return { err: -m.update(bytes(o.key), bytes(o.value) ?? new Uint8Array(0), o.flags ?? 0) };
+      case 'update': {
+        try {
+          return { err: -m.update(bytes(o.key), bytes(o.value) ?? new Uint8Array(0), o.flags ?? 0) };
+        } catch (e) {
+          // A value tsbpf refuses with a typed error (a devmap entry's program fd) has the kernel's errno.
+          if (isBpfError(e) && bytes(o.key)?.length === m.keySize) return { err: e.errno };
+          throw e;
+        }
+      }
       case 'update_fd': {
         const inner = made[o.inner];
         if (inner === undefined) return { err: 9 };

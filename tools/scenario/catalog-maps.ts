@@ -1,6 +1,7 @@
 /**
  * @module tools/scenario/catalog-maps
- * Map and helper scenarios (issue 4) on testdata/scenarios/maps_helpers.bpf.c: the syscall side
+ * Map and helper scenarios (issue 4) on testdata/scenarios/maps_helpers.bpf.c (and the other
+ * maps_*.bpf.c, helpers_misc.bpf.c): the syscall side
  * through user-space steps, the BPF side through programs that record helper results in `out`
  * (.bss). Nothing here depends on which CPU a program ran on or on real time beyond booleans.
  */
@@ -8,6 +9,7 @@ import { del, dump, lookup, run, sleep, u32, u64, update, zeros, type ScenarioDe
 
 const OBJ = 'maps_helpers.bpf.o';
 const MPL = 'maps_percpu_lru.bpf.o';
+const DEV = 'maps_devmap.bpf.o';
 const NOEXIST = 1;
 const EXIST = 2;
 const PKT = 'ffffffffffff00000000000188b5';
@@ -68,6 +70,22 @@ export const mapScenarios: readonly ScenarioDef[] = [
     description: 'A bloom filter (16 entries, 3 hash functions in map_extra, BPF_F_ZERO_SEED): push from BPF (BPF_EXIST: -EINVAL) and from user space, then which of 256 candidates peek claims, false positives included (the kernel\'s hashes with a zero seed); user-space lookup and delete are refused, a dump fails with EOPNOTSUPP.',
     steps: [run('probe', undefined, { data: PKT }), dump('.bss'), run('fill', undefined, { data: PKT }), update('bloom', '', u32(1000)), update('bloom', '', u32(3 * 100), 2),
       run('probe', undefined, { data: PKT }), dump('.bss'), del('bloom', ''), dump('bloom')],
+  },
+  // maps_devmap.bpf.c
+  {
+    name: 'maps_devmap_redirect', object: DEV, covers: ['maps:devmap', 'helpers:redirect_map'],
+    description: 'A devmap of 4 (4-byte values) filled from user space with lo (ifindex 1; BPF_NOEXIST: EEXIST, an unknown ifindex: EINVAL): bpf_map_lookup_elem from XDP reads the ifindex; bpf_redirect_map returns XDP_REDIRECT for a present key, the fallback action of flags for an absent or out-of-range key, XDP_REDIRECT for BPF_F_BROADCAST, XDP_ABORTED for an unknown flag; the test run returns the verdict. After a delete (empty slot: 0, out of range: EINVAL) the fallback applies.',
+    steps: [update('tx', u32(0), u32(1)), update('tx', u32(1), u32(1), NOEXIST), update('tx', u32(1), u32(9999)), update('tx', u32(3), u32(1), EXIST),
+      run('redirect_devmap', undefined, { data: PKT }), dump('.bss'), dump('tx'), del('tx', u32(0)), del('tx', u32(2)), del('tx', u32(4)), lookup('tx', u32(0)),
+      run('redirect_devmap', undefined, { data: PKT }), dump('.bss'), dump('tx')],
+  },
+  {
+    name: 'maps_devmap_hash_redirect', object: DEV, covers: ['maps:devmap-hash', 'helpers:redirect_map'],
+    description: 'A devmap hash of 8 with struct bpf_devmap_val values (ifindex, program): user-space updates with no program (fd 0 or -1; the lookup shows program id 0), ifindex 0 or unknown (EINVAL), BPF_NOEXIST on a present key (EEXIST), BPF_EXIST on an absent key (inserts); from XDP the lookups and redirect verdicts by key, broadcast excluding the ingress device; after deleting key 1 (then ENOENT) the fallback action applies.',
+    steps: [update('txh', u32(1), u32(1) + u32(0xffffffff)), update('txh', u32(1000), u32(1) + u32(0), EXIST), update('txh', u32(2), u32(9999) + u32(0)),
+      update('txh', u32(3), u32(0) + u32(0)), update('txh', u32(1), u32(1) + u32(0), NOEXIST), lookup('txh', u32(1)),
+      run('redirect_devmap_hash', undefined, { data: PKT }), dump('.bss'), dump('txh'), del('txh', u32(1)), del('txh', u32(1)),
+      run('redirect_devmap_hash', undefined, { data: PKT }), dump('.bss'), dump('txh')],
   },
   // helpers_misc.bpf.c
   {

@@ -36,6 +36,7 @@ export const mapCoverage: readonly CoverageItem[] = [
   { item: 'ring buffer', scenarios: ['maps_ringbuf'], tests: [MAP_DIFF] },
   { item: 'queue, stack', scenarios: ['maps_queue_stack'], tests: [MAP_DIFF] },
   { item: 'bloom filter (map_extra)', scenarios: ['maps_bloom_filter'], tests: [MAP_DIFF, 'src/loader/libbpf.test.ts'], note: 'with BPF_F_ZERO_SEED the hashes, and so the false positives, are the kernel\'s bit for bit.' },
+  { item: 'devmap, devmap hash', scenarios: ['maps_devmap_redirect', 'maps_devmap_hash_redirect'], tests: ['src/maps/devmap.test.ts'], note: 'devices are the runtime\'s netdev table (lo, ifindex 1, by default); devmap hash keys are walked in the kernel\'s bucket order. cpumap and xskmap are refused at creation (they need kernel threads and AF_XDP sockets).' },
   { item: 'batch operations (lookup, lookup-and-delete, update, delete)', scenarios: [], tests: [MAP_DIFF, MIM_DIFF], note: 'the scenario format has no batch step; the map-ops tests compare them op by op.' },
 ];
 
@@ -57,7 +58,7 @@ export const helperCoverage: readonly CoverageItem[] = [
   { item: 'csum_diff', scenarios: ['helpers_csum_diff_coarse'], tests: ['src/helpers/impl/csum.test.ts'] },
   { item: 'xdp_adjust_head, xdp_adjust_tail, xdp_adjust_meta', scenarios: ['programs_xdp_adjust_head', 'programs_xdp_adjust_tail', 'programs_xdp_adjust_meta'], tests: [] },
   { item: 'redirect (XDP and tc)', scenarios: ['programs_xdp_redirect', 'programs_tc_skb_fields', 'programs_tc_refusals'], tests: [], note: 'the verdicts; the recorded target is tsbpf\'s own (a test run transmits nothing).' },
-  { item: 'redirect_map', scenarios: [], tests: [], note: 'not covered: its maps (devmap, cpumap, xskmap) are not among the map types tsbpf creates, so no program using it loads.' },
+  { item: 'redirect_map', scenarios: ['maps_devmap_redirect', 'maps_devmap_hash_redirect'], tests: [], note: 'with devmaps: the verdicts; the recorded target device is tsbpf\'s own (a test run transmits nothing). cpumap and xskmap are not created by tsbpf.' },
 ];
 
 export const programCoverage: readonly CoverageItem[] = [

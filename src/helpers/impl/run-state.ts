@@ -26,6 +26,15 @@ export interface RedirectRecord {
   readonly flags: bigint;
   /** bpf_redirect_map: the map's name. */
   readonly map?: string;
+  /** bpf_redirect_map on a devmap whose key holds a device: that device's ifindex. */
+  readonly ifindex?: number;
+  /**
+   * bpf_redirect_map on a devmap with BPF_F_BROADCAST: the ifindex of every entry, in the order
+   * the kernel walks them (devmap: by key; devmap hash: by bucket), without the ingress device
+   * when BPF_F_EXCLUDE_INGRESS is set. The kernel also skips devices that cannot transmit XDP
+   * frames, which tsbpf does not model: every entry counts.
+   */
+  readonly ifindexes?: readonly number[];
 }
 
 /** The mutable state of one program run (BPF_PROG_TEST_RUN, or a callback the runtime fires). */
@@ -34,6 +43,8 @@ export interface RunState {
   readonly cpu: number;
   /** XDP runs: the buffer bpf_xdp_adjust_* move. */
   readonly xdp: XdpBuff | undefined;
+  /** The device the packet arrived on (xdp_md.ingress_ifindex); default 1 (`lo`, the test run's). */
+  readonly ingressIfindex?: number;
   /** The last redirect requested in this run. */
   redirect: RedirectRecord | undefined;
   /** Tail calls taken so far (the kernel allows MAX_TAIL_CALL_CNT = 33). */

@@ -13,6 +13,8 @@ import {
   XDP_REDIRECT, XDP_TX,
 } from '../../uapi/bpf.ts';
 import { s32n, u64 } from '../../util/u64.ts';
+import { DevMapBase } from '../../maps/devmap.ts';
+import { LOOPBACK } from '../../maps/netdev.ts';
 import { mapArg } from './map.ts';
 import type { RunBinding, XdpBuff } from './run-state.ts';
 
@@ -96,8 +98,10 @@ export function redirectHelpers(binding: RunBinding): Record<'xdpRedirect' | 'tc
     },
     /**
      * long bpf_redirect_map(map, u64 key, u64 flags): the low two bits of flags are the action
-     * returned when the key is not in the map; devmaps also take BPF_F_BROADCAST and
-     * BPF_F_EXCLUDE_INGRESS; any other flag is XDP_ABORTED.
+     * returned when the key (truncated to u32) is not in the map; devmaps also take
+     * BPF_F_BROADCAST (XDP_REDIRECT to every entry, whatever the key) and BPF_F_EXCLUDE_INGRESS;
+     * any other flag is XDP_ABORTED. The redirect is recorded with its target device(s); a miss
+     * clears the record, as the kernel clears its redirect state so that the last call wins.
      */
     redirectMap: (env, mapPtr, key, flags) => {
       const map = mapArg(binding, mapPtr, env.insnIdx);
@@ -106,16 +110,37 @@ export function redirectHelpers(binding: RunBinding): Record<'xdpRedirect' | 'tc
       const flagMask = devmap ? BigInt(BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS) : 0n;
       if ((flags & ~(actionMask | flagMask)) !== 0n) return BigInt(XDP_ABORTED);
       const k = Number(key & 0xffff_ffffn);
+      const run = binding.run();
+      if (map instanceof DevMapBase) {
+        const ifindex = map.targetOf(k);
+        const broadcast = (flags & BigInt(BPF_F_BROADCAST)) !== 0n;
+        if (ifindex === undefined && !broadcast) {
+          run.redirect = undefined;
+          return flags & actionMask;
+        }
+        if (broadcast) {
+          const ingress = run.ingressIfindex ?? LOOPBACK.ifindex;
+          const exclude = (flags & BigInt(BPF_F_EXCLUDE_INGRESS)) !== 0n;
+          const ifindexes = map.targets().filter((i) => !exclude || i !== ingress);
+          run.redirect = { kind: 'map', target: k, flags, map: map.name, ifindexes };
+        } else {
+          run.redirect = { kind: 'map', target: k, flags, map: map.name, ifindex: ifindex! };
+        }
+        return BigInt(XDP_REDIRECT);
+      }
       const keyRegion = env.memory.alloc(Math.max(map.keySize, 4), { kind: 'scratch', name: 'redirect_map.key' });
       let found: bigint;
       try {
         env.memory.dataView().setUint32(keyRegion.offset, k, true);
-        found = map.lookupElem(keyRegion.ptr, binding.run().cpu);
+        found = map.lookupElem(keyRegion.ptr, run.cpu);
       } finally {
         env.memory.free(keyRegion);
       }
-      if (found === 0n && (flags & BigInt(BPF_F_BROADCAST)) === 0n) return flags & actionMask;
-      binding.run().redirect = { kind: 'map', target: k, flags, map: map.name };
+      if (found === 0n && (flags & BigInt(BPF_F_BROADCAST)) === 0n) {
+        run.redirect = undefined;
+        return flags & actionMask;
+      }
+      run.redirect = { kind: 'map', target: k, flags, map: map.name };
       return BigInt(XDP_REDIRECT);
     },
   };
