@@ -9,7 +9,12 @@
  *        maps are named m0, m1, ... in order. `btf` creates the map with BTF for its key and value;
  *        `timer=OFF` / `lock=OFF` put a struct bpf_timer / bpf_spin_lock at OFF in the value (and imply
  *        btf); `inner=N` makes map N (declared earlier) the inner map template of a map-in-map.
- *   # global: LABEL                     the subprogram at LABEL has global linkage in func_info
+ *   # global: LABEL                     the subprogram at LABEL has global linkage in func_info, prototype int (void)
+ *   # global: LABEL(P, ...) [-> R]      ... with that BTF prototype; each parameter P is `int`, `long` (8 bytes),
+ *        `enum`, `ctx` (pointer to the program type's context struct, xdp_md / __sk_buff / ...), `ptr:N`
+ *        (pointer to an N-byte struct), `ptr:void` or `ptr:int`, followed by any `arg:TAG` decl tags
+ *        (`ptr:8 arg:nonnull`); R, the return type, is `int` (default), `void` or `ptr`.
+ *   # static: LABEL(P, ...) [-> R]      a static subprogram with that prototype (else int (void))
  *   # func_info: none                   load without BTF func_info even though subprograms exist
  *   # expect: accept | reject [ERRNO] "<substring of the kernel's message>" | map_create ERRNO
  *        reject: the verifier refuses the program (with that errno, when given); map_create: the
@@ -22,8 +27,9 @@
  *   insn  #@ source text       a BTF line_info record for the instruction (file corpus.c, the
  *                              .s line number); a program with any needs one at each subprogram start
  *
- * func_info (BTF) is generated, one static FUNC per subprogram, whenever the program takes a
- * function's address (the kernel requires it for callbacks) or a map has BTF.
+ * func_info (BTF) is generated, one FUNC per subprogram (static unless declared global), whenever
+ * the program takes a function's address (the kernel requires it for callbacks), declares a global
+ * function or a map has BTF; tsbpf's verifier gets the same BTF (VerifierProgram.btf).
  */
 import assert from 'node:assert/strict';
 import { BtfBuilder } from '../src/btf/test-helpers.ts';
@@ -63,6 +69,31 @@ export interface CorpusMap {
   readonly inner?: number;
 }
 
+/** A parameter of a subprogram's BTF prototype (`# global: f(ctx, int, ptr:8 arg:nonnull)`). */
+export interface CorpusParam {
+  /** int, long, enum: scalars; ctx: pointer to the program type's context struct; ptr: pointer to `pointee`. */
+  readonly kind: 'int' | 'long' | 'enum' | 'ctx' | 'ptr';
+  /** ptr: the size of the struct pointed to, or void / int. */
+  readonly pointee?: number | 'void' | 'int';
+  /** decl tags on the parameter (`arg:nonnull`). */
+  readonly tags: readonly string[];
+}
+
+/** A subprogram's BTF prototype. */
+export interface CorpusProto {
+  readonly params: readonly CorpusParam[];
+  readonly ret: 'int' | 'void' | 'ptr';
+}
+
+/** A subprogram: its first slot, linkage, and the name and prototype its BTF FUNC gets. */
+export interface CorpusSubprog {
+  readonly start: number;
+  readonly global: boolean;
+  /** The FUNC's name: the label for a declared function, `funcN` otherwise (`prog` for the main one). */
+  readonly name: string;
+  readonly proto: CorpusProto;
+}
+
 export interface CorpusCase {
   readonly name: string;
   readonly progType: number;
@@ -70,8 +101,8 @@ export interface CorpusCase {
   readonly maps: readonly CorpusMap[];
   readonly insns: readonly Insn[];
   readonly expect: CorpusExpect;
-  /** Subprogram start slots (0 first) and whether each is global. */
-  readonly subprogs: readonly { readonly start: number; readonly global: boolean }[];
+  /** Subprograms by start slot (0 first). */
+  readonly subprogs: readonly CorpusSubprog[];
   /** Whether func_info is passed. */
   readonly withFuncInfo: boolean;
   /** Line info records: slot, source text, line number in the .s file. */
@@ -100,6 +131,27 @@ function parseExpect(file: string, val: string): CorpusExpect {
   return { mapCreate: errno };
 }
 
+const VOID_PROTO: CorpusProto = { params: [], ret: 'int' };
+
+/** Parses `LABEL` or `LABEL(P, ...) [-> R]` of a `# global:` / `# static:` line. */
+function parseFuncDecl(file: string, val: string): { label: string; proto: CorpusProto } {
+  const m = /^([A-Za-z_.$][\w.$]*)\s*(?:\(([^)]*)\)\s*(?:->\s*(\w+))?)?$/.exec(val);
+  assert.ok(m, `${file}: bad function declaration: ${val}`);
+  const ret = m[3] ?? 'int';
+  assert.ok(ret === 'int' || ret === 'void' || ret === 'ptr', `${file}: bad return type ${ret}`);
+  const list = (m[2] ?? '').trim();
+  const params = list === '' || list === 'void' ? [] : list.split(',').map((p): CorpusParam => {
+    const [kind = '', ...tags] = p.trim().split(/\s+/);
+    assert.ok(tags.every((t) => t.startsWith('arg:')), `${file}: bad tags in ${p}`);
+    if (kind === 'int' || kind === 'long' || kind === 'enum' || kind === 'ctx') return { kind, tags };
+    const ptr = /^ptr:(void|int|\d+)$/.exec(kind);
+    assert.ok(ptr, `${file}: bad parameter ${p}`);
+    const what = ptr[1] as string;
+    return { kind: 'ptr', pointee: what === 'void' || what === 'int' ? what : Number(what), tags };
+  });
+  return { label: m[1] as string, proto: params.length === 0 && ret === 'int' ? VOID_PROTO : { params, ret } };
+}
+
 type Ref = { kind: 'map'; map: number } | { kind: 'mapvalue'; map: number; off: number } | { kind: 'func'; label: string };
 
 /** Counts slots line by line so labels and references can be resolved by slot. */
@@ -117,7 +169,7 @@ export function parseCorpusCase(name: string, text: string): CorpusCase {
   let license = 'GPL';
   let expect: CorpusCase['expect'] | undefined;
   let funcInfoNone = false;
-  const globals = new Set<string>();
+  const declared = new Map<string, { global: boolean; proto: CorpusProto }>();
   const maps: CorpusMap[] = [];
   const body: string[] = [];
   const refs = new Map<number, Ref>();
@@ -131,13 +183,16 @@ export function parseCorpusCase(name: string, text: string): CorpusCase {
     const src = /#@\s?(.*)$/.exec(raw);
     const line = src ? raw.slice(0, src.index) : raw;
     if (src && slotsOfLine(line) > 0) lines.push({ slot, text: src[1] ?? '', lineNum });
-    const h = /^#\s*(prog|map|expect|license|global|func_info):\s*(.*)$/.exec(line.trim());
+    const h = /^#\s*(prog|map|expect|license|global|static|func_info):\s*(.*)$/.exec(line.trim());
     if (h) {
       const key = h[1] as string;
       const val = (h[2] ?? '').trim();
       if (key === 'prog') progType = PROG_TYPES[val] ?? -1;
       else if (key === 'license') license = val;
-      else if (key === 'global') globals.add(val);
+      else if (key === 'global' || key === 'static') {
+        const d = parseFuncDecl(name, val);
+        declared.set(d.label, { global: key === 'global', proto: d.proto });
+      }
       else if (key === 'func_info') funcInfoNone = val === 'none';
       else if (key === 'expect') expect = parseExpect(name, val);
       else maps.push(parseMap(name, maps.length, val));
@@ -175,17 +230,21 @@ export function parseCorpusCase(name: string, text: string): CorpusCase {
     return { ...i, src: BPF_PSEUDO_FUNC, imm: rel, imm64: BigInt.asUintN(32, BigInt(rel)), imm2: 0 };
   });
   const starts = new Set<number>([0]);
-  const globalStarts = new Set<number>();
+  const declStarts = new Map<number, { label: string; global: boolean; proto: CorpusProto }>();
   for (const c of localCalls) { const t = labels.get(c.label); if (t !== undefined) starts.add(t); }
   for (const r of refs.values()) if (r.kind === 'func') starts.add(labels.get(r.label) ?? 0);
-  for (const g of globals) {
-    const t = labels.get(g);
-    assert.ok(t !== undefined, `${name}: "# global: ${g}" names no label`);
-    globalStarts.add(t);
+  for (const [label, d] of declared) {
+    const t = labels.get(label);
+    assert.ok(t !== undefined, `${name}: "# global/static: ${label}" names no label`);
+    declStarts.set(t, { label, ...d });
   }
-  const subprogs = [...starts].sort((a, b) => a - b).map((start) => ({ start, global: globalStarts.has(start) }));
+  const subprogs = [...starts].sort((a, b) => a - b).map((start, k): CorpusSubprog => {
+    const d = declStarts.get(start);
+    return { start, global: d?.global ?? false, name: k === 0 ? 'prog' : d?.label ?? `func${k}`, proto: d?.proto ?? VOID_PROTO };
+  });
+  const globals = [...declared.values()].filter((d) => d.global);
   const takesAddress = [...refs.values()].some((r) => r.kind === 'func');
-  const withFuncInfo = !funcInfoNone && (takesAddress || globals.size > 0 || maps.some((m) => m.btf) || lines.length > 0);
+  const withFuncInfo = !funcInfoNone && (takesAddress || globals.length > 0 || maps.some((m) => m.btf) || lines.length > 0);
   return { name, progType, license, maps, insns, expect, subprogs, withFuncInfo, lines };
 }
 
@@ -214,6 +273,14 @@ interface CaseBtf {
   readonly lineOffs: readonly number[];
 }
 
+/** The context struct (name, size) a `ctx` parameter points to, by program type. */
+const CTX_STRUCTS: Readonly<Record<number, readonly [string, number]>> = {
+  [B.BPF_PROG_TYPE_XDP]: ['xdp_md', 24], [B.BPF_PROG_TYPE_SOCKET_FILTER]: ['__sk_buff', 192],
+  [B.BPF_PROG_TYPE_SCHED_CLS]: ['__sk_buff', 192], [B.BPF_PROG_TYPE_SCHED_ACT]: ['__sk_buff', 192],
+  [B.BPF_PROG_TYPE_KPROBE]: ['pt_regs', 168], [B.BPF_PROG_TYPE_PERF_EVENT]: ['bpf_perf_event_data', 184],
+  [B.BPF_PROG_TYPE_RAW_TRACEPOINT]: ['bpf_raw_tracepoint_args', 0],
+};
+
 /** The source file name line info records name. */
 export const CORPUS_SOURCE_FILE = 'corpus.c';
 
@@ -238,7 +305,41 @@ function buildBtf(c: CorpusCase): CaseBtf | undefined {
     mapTypes.set(i, { key, value });
   });
   const protoId = add(() => b.type('', 13, 0, intId));
-  const funcTypes = c.subprogs.map((s, k) => add(() => b.type(k === 0 ? 'prog' : `func${k}`, 12, s.global || k === 0 ? 1 : 0, protoId)));
+  // Prototypes other than int (void), with the types their parameters need.
+  const memo = new Map<string, number>();
+  const once = (key: string, fn: () => void): number => {
+    const id = memo.get(key) ?? add(fn);
+    memo.set(key, id);
+    return id;
+  };
+  const typeOf = (p: CorpusParam): number => {
+    switch (p.kind) {
+      case 'int': return intId;
+      case 'long': return once('long', () => b.int('long', 8, true));
+      case 'enum': return once('enum', () => b.type('e', 6, 1, 4, [b.str('E0'), 0]));
+      case 'ctx': {
+        const ctx = CTX_STRUCTS[c.progType];
+        assert.ok(ctx, `${c.name}: no context struct for this program type (use ptr:void arg:ctx)`);
+        const st = once(`struct ${ctx[0]}`, () => b.struct(ctx[0], ctx[1], []));
+        return once(`ptr ${st}`, () => b.type('', 2, 0, st));
+      }
+      case 'ptr': {
+        const to = p.pointee === 'void' ? 0 : p.pointee === 'int' ? intId
+          : once(`mem${p.pointee ?? 0}`, () => b.struct(`mem${p.pointee ?? 0}`, Number(p.pointee ?? 0), []));
+        return once(`ptr ${to}`, () => b.type('', 2, 0, to));
+      }
+    }
+  };
+  const protoIds = c.subprogs.map((s) => {
+    if (s.proto === VOID_PROTO) return protoId;
+    const params = s.proto.params.map(typeOf);
+    const ret = s.proto.ret === 'int' ? intId : s.proto.ret === 'void' ? 0 : once(`ptr ${intId}`, () => b.type('', 2, 0, intId));
+    return add(() => b.type('', 13, params.length, ret, params.flatMap((t, i) => [b.str(`a${i}`), t])));
+  });
+  const funcTypes = c.subprogs.map((s, k) => add(() => b.type(s.name, 12, s.global || k === 0 ? 1 : 0, protoIds[k] as number)));
+  c.subprogs.forEach((s, k) => s.proto.params.forEach((p, i) => {
+    for (const tag of p.tags) add(() => b.type(tag, 17, 0, funcTypes[k] as number, [i]));
+  }));
   const fileOff = b.str(CORPUS_SOURCE_FILE);
   const lineOffs = c.lines.map((l) => b.str(l.text));
   return { bytes: b.build(), mapTypes, funcTypes, fileOff, lineOffs };
@@ -259,7 +360,7 @@ export function verifierProgram(c: CorpusCase): VerifierProgram {
     });
   });
   return {
-    name: c.name, insns: c.insns, progType: c.progType, license: c.license, maps,
+    name: c.name, insns: c.insns, progType: c.progType, license: c.license, maps, ...(parsed ? { btf: parsed } : {}),
     ...(c.withFuncInfo && btf ? {
       funcInfo: c.subprogs.map((s, k) => ({ insnIdx: s.start, typeId: btf.funcTypes[k] as number, linkage: s.global || k === 0 ? 'global' as const : 'static' as const })),
     } : {}),

@@ -148,6 +148,7 @@ export function buildVerifierProgram(spec: ProgramSpec, maps: ReadonlyMap<string
     maps: [],
     mapOf,
     funcInfo: funcInfoOf(spec, btf),
+    ...(btf !== undefined ? { btf } : {}),
     lineInfo: spec.lineInfo,
   };
 }

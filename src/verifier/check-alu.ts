@@ -10,7 +10,7 @@ import { EACCES, EINVAL } from '../uapi/errno.ts';
 import { adjustScalarMinMaxVals } from './alu-scalar.ts';
 import { coerceRegToSize, coerceRegToSizeSx, regBoundsSync, zext32To64 } from './bounds.ts';
 import type { Env } from './env.ts';
-import { markPrecise } from './precision.ts';
+import { markChainPrecision } from './precision.ts';
 import * as msg from './messages.ts';
 import {
   RegState, S64_MAX, S64_MIN, U64_MAX, isPointer, isPktPointer, markReg32Unbounded, markRegConst, markRegUnbounded, markRegUnknown,
@@ -120,8 +120,11 @@ function adjustRegMinMaxVals(env: Env, insn: Insn): void {
     env.reject(EACCES, msg.ptrOpPtr(insn.dst, aluStr(op)));
   }
   // A pointer's new offset depends on the exact value of the scalar added to it.
-  if (isPointer(dst)) { if (insnSrcBit(insn.code) === BPF_X) markPrecise(src); return adjustPtrMinMaxVals(env, insn, dst, dst, src); }
-  if (isPointer(src)) { markPrecise(dst); return adjustPtrMinMaxVals(env, insn, dst, src, dst); }
+  const isX = insnSrcBit(insn.code) === BPF_X;
+  if (isPointer(dst)) { if (isX) markChainPrecision(env, insn.src); return adjustPtrMinMaxVals(env, insn, dst, dst, src); }
+  if (isPointer(src)) { markChainPrecision(env, insn.dst); return adjustPtrMinMaxVals(env, insn, dst, src, dst); }
+  // What a precise scalar is computed from must be precise too.
+  if (isX && dst.precise) markChainPrecision(env, insn.src);
   dst.id = 0;
   adjustScalarMinMaxVals(op, dst, src, alu32);
 }

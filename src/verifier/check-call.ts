@@ -15,7 +15,7 @@ import { checkHelperMemAccess, checkPtrOffReg, constantMapKey } from './check-me
 import { checkResourceLeak, processSpinLock, processTimerFunc } from './check-special.ts';
 import type { Env } from './env.ts';
 import * as msg from './messages.ts';
-import { markPrecise } from './precision.ts';
+import { markChainPrecision } from './precision.ts';
 import { RegState, markRegNotInit, markRegPointer, markRegUnknown, regIsNull, regTypeStr } from './reg.ts';
 import { tnumIsConst } from './tnum.ts';
 
@@ -101,6 +101,7 @@ function checkFuncArg(env: Env, proto: HelperProto, argNo: number, meta: CallMet
     case 'ARG_CONST_ALLOC_SIZE_OR_ZERO':
       if (!tnumIsConst(reg.varOff)) env.reject(EACCES, msg.notKnownConstant(regno));
       meta.memSize = Number(reg.varOff.value);
+      markChainPrecision(env, regno);
       break;
     case 'ARG_PTR_TO_CONST_STR':
       if (!reg.map || (reg.map.flags & BPF_F_RDONLY_PROG) === 0) env.reject(EACCES, msg.notReadonlyMap(regno));
@@ -137,7 +138,7 @@ function checkMemSizeReg(env: Env, proto: HelperProto, argNo: number, reg: RegSt
   if (!(memArg.maybeNull && regIsNull(memReg))) {
     checkHelperMemAccess(env, regno - 1, Number(reg.umax), memArg.rdonly ? 'read' : 'write', zeroOk);
   }
-  markPrecise(reg);
+  markChainPrecision(env, regno);
 }
 
 /** Helpers whose map the kernel records per call site (record_func_map()). */
@@ -155,6 +156,29 @@ function recordFuncMap(env: Env, id: number, meta: CallMeta): void {
   }
   // The kernel prints this one without a newline: the stats line follows on the same line.
   if (id === F.BPF_FUNC_tail_call && meta.map?.type !== BPF_MAP_TYPE_PROG_ARRAY) env.reject(EINVAL, msg.expectedProgArray(), false);
+  // record_func_key(): a constant in-range index makes the call site's target known; it relies on R3.
+  if (id === F.BPF_FUNC_tail_call) {
+    const r3 = env.reg(3);
+    if (r3.type === 'scalar' && tnumIsConst(r3.varOff) && r3.varOff.value < BigInt(meta.map?.maxEntries ?? 0)) markChainPrecision(env, 3);
+  }
+}
+
+/**
+ * update_loop_inline_state(): a bpf_loop call site can be inlined while its flags are 0 and its
+ * callback is always the same; the kernel relies on R4 being exactly 0 for that.
+ */
+function updateLoopInlineState(env: Env, insn: Insn, meta: CallMeta): void {
+  const flagIsZero = (): boolean => {
+    if (!regIsNull(env.reg(4))) return false;
+    markChainPrecision(env, 4);
+    return true;
+  };
+  const st = env.prec.loopInline.get(insn.idx);
+  if (st === undefined) {
+    env.prec.loopInline.set(insn.idx, { fit: flagIsZero(), subprog: meta.callbackSubprog });
+    return;
+  }
+  if (st.fit) st.fit = flagIsZero() && st.subprog === meta.callbackSubprog;
 }
 
 /** check_map_func_compatibility(): helpers a map type refuses, and map types a helper refuses. */
@@ -198,7 +222,9 @@ export function checkHelperCall(env: Env, insn: Insn): void {
     case F.BPF_FUNC_loop: {
       // bpf_loop's iterations are simulated while the count allows (callback_depth < umax of R1).
       const cur = env.state.cur;
-      markPrecise(env.reg(1));
+      updateLoopInlineState(env, insn, meta);
+      // Whether the iterations are over depends on R1's exact value.
+      markChainPrecision(env, 1);
       if (BigInt(cur.callbackDepth) < env.reg(1).umax) pushCallbackCall(env, insn, meta);
       else cur.callbackDepth = 0;
       break;

@@ -20,8 +20,9 @@ import { checkMemAccess, checkPtrOffReg } from './check-mem.ts';
 import { checkResourceLeak } from './check-special.ts';
 import type { Env } from './env.ts';
 import { checkFuncCall, prepareFuncExit } from './func-call.ts';
+import { checkGlobalReturn } from './global-func.ts';
 import * as msg from './messages.ts';
-import { markPrecise } from './precision.ts';
+import { markChainPrecision } from './precision.ts';
 import { S64_MAX, S64_MIN, markRegConst, markRegKnown, markRegNotInit, markRegPointer, markRegUnknown, regTypeStr } from './reg.ts';
 
 /** Checks one instruction; returns the next slot, or 'end' when the path ends here. */
@@ -217,9 +218,10 @@ function checkLdAbs(env: Env, insn: Insn): void {
 function checkReturnCode(env: Env): void {
   const r0 = env.srcReg(0);
   const frame = env.state.frames[0];
+  if (frame?.callback === 'none' && frame.subprog > 0) checkGlobalReturn(env, r0);
   if (frame?.callback !== 'async') return;
   if (r0.type !== 'scalar') env.reject(EINVAL, msg.asyncRetNotKnown(regTypeStr(r0)));
-  markPrecise(r0);
+  markChainPrecision(env, 0);
   const [lo, hi] = frame.callbackRet;
   if (r0.smin < lo || r0.smax > hi) {
     env.reject(EINVAL, msg.callbackRetRange('At async callback return', 'R0', r0.smin > S64_MIN ? r0.smin : undefined,

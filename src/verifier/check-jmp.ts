@@ -11,10 +11,11 @@ import {
 import { EINVAL } from '../uapi/errno.ts';
 import { regBoundsSync } from './bounds.ts';
 import * as msg from './messages.ts';
-import { markPrecise } from './precision.ts';
+import { pushInsnHistory } from './backtrack.ts';
+import { markChainPrecision } from './precision.ts';
 import type { Env } from './env.ts';
 import { RegState, isPointer, markRegConst, regIsNull } from './reg.ts';
-import type { VerifierState } from './state.ts';
+import type { LinkedReg, VerifierState } from './state.ts';
 import type { VerifierMap } from './types.ts';
 import {
   tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg,
@@ -225,6 +226,28 @@ function regSetMinMax(state: VerifierState, a: RegState, b: RegState, op: number
   return true;
 }
 
+/** LINKED_REGS_MAX: how many linked scalars one history entry holds. */
+const LINKED_REGS_MAX = 6;
+
+/**
+ * collect_linked_regs(): the live registers and spilled slots holding scalar `id`, for the
+ * history (a precise one makes the others precise when backtracking). Past the limit the id is dropped.
+ */
+function collectLinkedRegs(env: Env, st: VerifierState, id: number, out: LinkedReg[]): void {
+  const add = (r: RegState, frameno: number, regno: number, isReg: boolean): void => {
+    if (r.type !== 'scalar' || r.id !== id) return;
+    if (out.length < LINKED_REGS_MAX) out.push({ frameno, regno, isReg });
+    else r.id = 0;
+  };
+  for (let i = st.curframe; i >= 0; i--) {
+    const f = st.frames[i] as VerifierState['frames'][number];
+    const next = st.frames[i + 1];
+    const live = env.cfg.liveIn[next ? next.callsite : st.insnIdx] ?? 0xffff;
+    for (let j = 0; j < 10; j++) if (live & (1 << j)) add(f.reg(j), i, j, true);
+    f.stack.forEach((s, spi) => { if (s.isSpilled()) add(s.spilled, i, spi, false); });
+  }
+}
+
 /** mark_ptr_or_null_regs(): after `if (p == 0)`, every register with p's id is NULL or not. */
 function markPtrOrNull(state: VerifierState, id: number, isNull: boolean): void {
   let refObj = 0;
@@ -318,11 +341,16 @@ export function checkCondJmpOp(env: Env, insn: Insn): { fallthrough: boolean; ta
   const verdict = isBranchTaken(dst, src, op, jmp32);
   // A decided branch depends on the exact values compared.
   if (verdict >= 0) {
-    markPrecise(dst);
-    if (isX) markPrecise(src);
+    if (dst.type === 'scalar') markChainPrecision(env, insn.dst);
+    if (isX && src.type === 'scalar') markChainPrecision(env, insn.src);
   }
   if (verdict === 1) return { fallthrough: false, taken: env.state };
   if (verdict === 0) return { fallthrough: true, taken: undefined };
+  // Scalars sharing an id go in the history before the branch is pushed: both sides share it.
+  const linked: LinkedReg[] = [];
+  if (isX && src.type === 'scalar' && src.id) collectLinkedRegs(env, env.state, src.id, linked);
+  if (dst.type === 'scalar' && dst.id) collectLinkedRegs(env, env.state, dst.id, linked);
+  if (linked.length > 1) pushInsnHistory(env, env.state, undefined, linked);
   const taken = env.state.clone();
   const tDst = taken.cur.reg(insn.dst);
   const tSrc = isX ? taken.cur.reg(insn.src) : src.clone();

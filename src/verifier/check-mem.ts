@@ -11,7 +11,8 @@ import { ctxAccess, mayWritePacket } from './ctx-access.ts';
 import type { Env } from './env.ts';
 import { scratchSlot } from './log.ts';
 import * as msg from './messages.ts';
-import { markPrecise } from './precision.ts';
+import { pushInsnHistory } from './backtrack.ts';
+import { markChainPrecision, markSlotPrecision } from './precision.ts';
 import { RegState, markRegConst, markRegPointer, markRegUnknown, regTypeStr } from './reg.ts';
 import { STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type FuncState, type SlotType } from './state.ts';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum.ts';
@@ -112,12 +113,19 @@ function markSlots(env: Env, f: FuncState, minOff: number, maxOff: number, type:
   }
 }
 
-/** check_stack_write_fixed_off(). `value` undefined for BPF_ST (then `imm` is the stored constant). */
-function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, value: RegState | undefined, imm: number, src?: RegState): void {
+/**
+ * check_stack_write_fixed_off(): `valueRegno` the stored register, or -1 with `imm` the stored
+ * constant of a BPF_ST (undefined for the write half of an atomic op). Spills are recorded in
+ * the instruction history for precision backtracking.
+ */
+function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valueRegno: number, imm: number | undefined): void {
   const slot = -off - 1;
   const spi = Math.floor(slot / 8);
   const s = f.slot(spi);
+  const src = valueRegno >= 0 ? env.reg(valueRegno) : undefined;
+  const value = src?.clone();
   scratchSlot(env.scratch, spi);
+  const spilled = (): void => pushInsnHistory(env, env.state, { frame: f.frameno, spi });
   const save = (reg: RegState): void => {
     s.spilled.copyFrom(reg);
     for (let i = 8; i > 8 - size; i--) s.slotType[i - 1] = STACK_SPILL;
@@ -134,16 +142,21 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
     const copy = value.clone();
     if (!fits) copy.id = 0;
     save(copy);
-  } else if (!value && off % 8 === 0) {
+    spilled();
+  } else if (!value && imm !== undefined && off % 8 === 0) {
     const fake = new RegState();
     markRegConst(fake, BigInt(imm));
     save(fake);
+    spilled();
   } else if (value && value.type !== 'scalar') {
     if (size !== 8) env.reject(EACCES, msg.invalidSpillSize());
     if (f !== env.state.cur && value.type === 'fp') env.reject(EINVAL, msg.spillFpIntoCaller());
     save(value.clone());
+    spilled();
   } else {
     const zero = value ? value.type === 'scalar' && tnumIsConst(value.varOff) && value.varOff.value === 0n : imm === 0;
+    // STACK_ZERO bytes are only right while the stored register stays exactly 0.
+    if (zero && valueRegno >= 0) markChainPrecision(env, valueRegno);
     markSlots(env, f, off, off + size, zero ? STACK_ZERO : STACK_MISC);
   }
 }
@@ -154,20 +167,27 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
   const spi = Math.floor(slot / 8);
   scratchSlot(env.scratch, spi);
   const s = f.peekSlot(spi);
-  if (!dst) return;
-  if (!s) { markRegUnknown(dst); return; }
+  // A fill restores a spilled register: the history records it for precision backtracking.
+  const filled = (): void => pushInsnHistory(env, env.state, { frame: f.frameno, spi });
+  if (!s) { if (dst) markRegUnknown(dst); return; }
   if (s.isSpilled()) {
     let spillSize = 1;
     for (let i = 7; i > 0 && s.slotType[i - 1] === STACK_SPILL; i--) spillSize++;
-    if (size === 8 && spillSize === 8) { dst.copyFrom(s.spilled); return; }
+    if (size === 8 && spillSize === 8) { if (dst) dst.copyFrom(s.spilled); filled(); return; }
     if (s.spilled.type !== 'scalar') env.reject(EACCES, msg.invalidFillSize());
+    if (!dst) return;
     // A narrow fill of the low bytes of a spilled scalar keeps its value (little endian).
     if (size <= spillSize && (off % 8 === 0 || off % 8 === -8) && off === -(spi * 8 + 8)) {
       dst.copyFrom(s.spilled);
       if (size < 8 && dst.umax >= 1n << BigInt(size * 8)) dst.id = 0;
+      filled();
       return;
     }
+    let spills = 0;
+    for (let i = 0; i < size; i++) if (s.slotType[(slot - i) % 8] === STACK_SPILL) spills++;
+    if (spills === size && tnumIsConst(s.spilled.varOff) && s.spilled.varOff.value === 0n) { markRegConst(dst, 0n); filled(); return; }
   }
+  if (!dst) return;
   let zeros = 0;
   for (let i = 0; i < size; i++) if (s.slotType[(slot - i) % 8] === STACK_ZERO) zeros++;
   if (zeros === size) markRegConst(dst, 0n);
@@ -178,7 +198,6 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
 export function checkMemAccess(env: Env, regno: number, off: number, size: number, t: AccessType, valueRegno: number, opts: { imm?: number; signExtend?: boolean } = {}): void {
   const reg = env.reg(regno);
   const dst = t === 'read' && valueRegno >= 0 ? env.reg(valueRegno) : undefined;
-  const value = t === 'write' && valueRegno >= 0 ? env.reg(valueRegno).clone() : undefined;
   // Stack accesses must be aligned (the spill tracking relies on it).
   if (reg.type === 'fp' && size > 1) {
     const at = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
@@ -217,7 +236,7 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
       const [minOff, maxOff] = stackBounds(env, regno, reg, total, size, t);
       const f = stackFrame(env, reg);
       if (tnumIsConst(reg.varOff)) {
-        if (t === 'write') stackWriteFixed(env, f, minOff, size, value, opts.imm ?? 0, valueRegno >= 0 ? env.reg(valueRegno) : undefined);
+        if (t === 'write') stackWriteFixed(env, f, minOff, size, valueRegno, opts.imm);
         else stackReadFixed(env, f, minOff, size, dst);
       } else if (t === 'write') {
         markSlots(env, f, minOff, maxOff, STACK_MISC);
@@ -323,6 +342,7 @@ export function constantMapKey(env: Env, key: RegState, keySize: number): bigint
   let spillSize = 0;
   for (let i = off; i >= 0 && s.slotType[i] === STACK_SPILL; i--) spillSize++;
   if (spillSize !== keySize || !tnumIsConst(s.spilled.varOff)) return -1n;
-  markPrecise(s.spilled);
+  // The lookup relies on the key's exact value.
+  markSlotPrecision(env, stackFrame(env, key).frameno, spi);
   return s.spilled.varOff.value;
 }

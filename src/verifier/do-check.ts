@@ -10,7 +10,8 @@ import { stepInsn } from './check-insn.ts';
 import type { Env, WalkStats } from './env.ts';
 import { frameStr } from './log.ts';
 import * as msg from './messages.ts';
-import { aluSources, assignProvenance, restartPrecision } from './precision.ts';
+import { pushInsnHistory } from './backtrack.ts';
+import { markAllScalarsImprecise, propagatePrecision } from './precision.ts';
 import { pathEnded, statesEqual, type ExploredState } from './prune.ts';
 import type { VerifierState } from './state.ts';
 
@@ -39,7 +40,9 @@ function isStateVisited(env: Env, idx: number, counters: Counters): 'pruned' | '
   const st = env.state;
   const stats = env.stats;
   const force = env.cfg.forceCheckpoints[idx] === 1;
-  let addNew = force || (counters.jmps - counters.prevJmps >= 2 && stats.processed - counters.prevProcessed >= 8);
+  // A checkpoint also keeps the instruction history (walked by precision backtracking) short.
+  const forceNew = force || st.jmpHistory.length > 40;
+  let addNew = forceNew || (counters.jmps - counters.prevJmps >= 2 && stats.processed - counters.prevProcessed >= 8);
   const list = env.exploredBucket(idx, st.cur.callsite);
   const live = liveMasks(env, st, idx);
   const callsCallback = env.cfg.callsCallback[idx] === 1;
@@ -55,16 +58,22 @@ function isStateVisited(env: Env, idx: number, counters: Counters): 'pruned' | '
       if (!differentAsyncEntry) {
         if (callsCallback) {
           // A callback iterating back to its call site converges when nothing new is seen.
-          hit = statesEqual(old.state, st, live, false);
-        } else if (statesEqual(old.state, st, live, true)) {
+          hit = statesEqual(old.state, st, live, 'range_within');
+        } else if (statesEqual(old.state, st, live, 'exact')) {
           env.reject(EINVAL, `${msg.infiniteLoop(idx)}\ncur state:${frameStr(st, st.curframe)}\nold state:${frameStr(old.state, st.curframe)}`);
         }
       }
-      if (!hit && !force && counters.jmps - counters.prevJmps < 20 && stats.processed - counters.prevProcessed < 100) addNew = false;
+      if (!hit && !forceNew && counters.jmps - counters.prevJmps < 20 && stats.processed - counters.prevProcessed < 100) addNew = false;
     } else {
-      hit = statesEqual(old.state, st, live, false);
+      hit = statesEqual(old.state, st, live, 'not_exact');
     }
-    if (hit) { old.hits++; return 'pruned'; }
+    if (hit) {
+      old.hits++;
+      // What the old state needed exact, the paths that led here need too.
+      if (env.prec.jmpPoints[idx]) pushInsnHistory(env, st);
+      propagatePrecision(env, old.state, old.branches === 0 ? live : undefined);
+      return 'pruned';
+    }
     if (addNew) old.misses++;
     const n = force && old.branches > 0 ? 64 : 3;
     if (old.misses > old.hits * n + n) {
@@ -76,10 +85,14 @@ function isStateVisited(env: Env, idx: number, counters: Counters): 'pruned' | '
   }
   stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, statesCnt);
   if (!addNew) return 'go';
+  // Checkpoints start imprecise: paths below mark what they rely on (precision.ts).
+  markAllScalarsImprecise(st);
   const saved: ExploredState = { state: st.clone(), branches: 1, parent: env.parent, hits: 0, misses: 0 };
   list.push(saved);
   env.parent = saved;
-  if (env.trackPrecision) restartPrecision(st);
+  env.prec.scc.enter(env, saved);
+  st.firstInsnIdx = idx;
+  st.jmpHistory = [];
   counters.prevJmps = counters.jmps;
   counters.prevProcessed = stats.processed;
   stats.totalStates++;
@@ -90,6 +103,12 @@ function isStateVisited(env: Env, idx: number, counters: Counters): 'pruned' | '
 interface Counters { jmps: number; prevJmps: number; prevProcessed: number; liveStates: number }
 
 /**
+ * The counters belong to the whole verification (env->jmps_processed, prev_insn_processed,
+ * explored_states): the walks of global functions (global-func.ts) go on from the main one's.
+ */
+const countersOf = new WeakMap<Env, Counters>();
+
+/**
  * do_check(): walks every path from `initial`. Paths pushed by branches are explored depth
  * first; at level 1 the log of a finished path is discarded (only the failing path remains).
  * @throws Reject when a path is unsafe, E2BIG past `limit` processed instructions.
@@ -98,16 +117,19 @@ export function doCheck(env: Env, initial: VerifierState, limit: number): WalkSt
   const stats = env.stats;
   const log = env.log;
   const popLog = log.level < 2;
-  const counters: Counters = { jmps: 0, prevJmps: 0, prevProcessed: 0, liveStates: 0 };
+  const counters: Counters = countersOf.get(env) ?? { jmps: 0, prevJmps: 0, prevProcessed: 0, liveStates: 0 };
+  countersOf.set(env, counters);
   env.state = initial;
   env.parent = undefined;
+  initial.firstInsnIdx = initial.insnIdx;
+  initial.lastInsnIdx = -1;
   env.doPrintState = false;
   let prevIdx = -1;
   env.scratchAll();
 
   const endPath = (): boolean => {
     env.scratchAll();
-    counters.liveStates -= pathEnded(env.parent);
+    counters.liveStates -= pathEnded(env.parent, (done) => env.prec.scc.exit(env, done));
     const next = env.pending.pop();
     if (!next) return false;
     env.state = next.state;
@@ -124,6 +146,9 @@ export function doCheck(env: Env, initial: VerifierState, limit: number): WalkSt
     env.insnIdx = idx;
     const insn = env.insnAt(idx) as Insn;
     if (++stats.processed > limit) env.reject(E2BIG, msg.tooLarge(stats.processed));
+    env.prec.curHistEnt = false;
+    env.prec.prevInsnIdx = prevIdx;
+    st.lastInsnIdx = prevIdx;
 
     if (env.cfg.prunePoints[idx] && isStateVisited(env, idx, counters) === 'pruned') {
       if (log.enabled) {
@@ -133,6 +158,7 @@ export function doCheck(env: Env, initial: VerifierState, limit: number): WalkSt
       if (!endPath()) break;
       continue;
     }
+    if (env.prec.jmpPoints[idx]) pushInsnHistory(env, st);
     if (insnClass(insn.code) === BPF_JMP || insnClass(insn.code) === BPF_JMP32) counters.jmps++;
 
     if (log.level > 1 && env.doPrintState) {
@@ -148,10 +174,8 @@ export function doCheck(env: Env, initial: VerifierState, limit: number): WalkSt
     prevIdx = idx;
     env.seen[idx] = 1;
 
-    const srcs = env.trackPrecision ? aluSources(env, insn) : undefined;
     const next = stepInsn(env, insn);
     if (typeof next === 'number') {
-      if (env.trackPrecision) assignProvenance(env, insn, srcs);
       env.state.insnIdx = next;
       continue;
     }

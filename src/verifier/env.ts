@@ -5,6 +5,7 @@
  */
 import type { Insn } from '../isa/index.ts';
 import { E2BIG, EACCES } from '../uapi/errno.ts';
+import { Precision } from './backtrack.ts';
 import type { Cfg } from './cfg.ts';
 import { Reject, VerifierLog, frameStr, type Scratch } from './log.ts';
 import * as msg from './messages.ts';
@@ -55,8 +56,8 @@ export class Env {
   parent: ExploredState | undefined;
   /** States saved at prune points, by hash bucket as the kernel keeps them (explored_states), most recent last. */
   readonly explored = new Map<number, ExploredState[]>();
-  /** Scalars carry provenance for precision marks (programs with sync callbacks, precision.ts). */
-  readonly trackPrecision: boolean;
+  /** Precision backtracking: masks, jump points, history bookkeeping (backtrack.ts). */
+  readonly prec: Precision;
   /** Subprograms registered as async callbacks (is_async_cb) and as any callback (is_cb). */
   readonly asyncCallbacks = new Set<number>();
   readonly callbacks = new Set<number>();
@@ -70,7 +71,7 @@ export class Env {
     this.log = log;
     this.stackDepth = cfg.subprogStarts.map(() => 0);
     this.arrayIndex = new Map(prog.insns.map((i, k) => [i.idx, k]));
-    this.trackPrecision = cfg.callsCallback.some((x) => x === 1);
+    this.prec = new Precision(cfg);
     this.seen = new Uint8Array(cfg.slots);
   }
 

@@ -7,9 +7,10 @@
 import { MAX_CALL_FRAMES, type Insn } from '../isa/index.ts';
 import { E2BIG, EACCES, EINVAL } from '../uapi/errno.ts';
 import type { Env } from './env.ts';
+import { checkGlobalFuncCall, isGlobalFunc } from './global-func.ts';
 import { frameStr } from './log.ts';
 import * as msg from './messages.ts';
-import { markPrecise, widenImpreciseScalars } from './precision.ts';
+import { markChainPrecision, widenImpreciseScalars } from './precision.ts';
 import { RegState, S64_MAX, S64_MIN, markRegNotInit } from './reg.ts';
 import { FuncState, type VerifierState } from './state.ts';
 
@@ -42,11 +43,16 @@ function clearCallerSaved(env: Env, f: FuncState): void {
   for (let r = 0; r <= 5; r++) { markRegNotInit(f.reg(r)); env.scratch.regs |= 1 << r; }
 }
 
-/** check_func_call(): enter the callee; returns the slot to continue at (the callee's first). */
+/**
+ * check_func_call(): enter the callee; returns the slot to continue at (the callee's first). A
+ * global function is not entered (global-func.ts): the walk goes on after the call.
+ */
 export function checkFuncCall(env: Env, insn: Insn): number {
   const target = insn.idx + insn.imm + 1;
   const subprog = env.cfg.subprogOf[target] as number;
   const st = env.state;
+  if (isGlobalFunc(env, subprog)) return checkGlobalFuncCall(env, insn, subprog);
+  // Without the program's BTF a global function is walked inline, but still not under a lock.
   const linkage = env.prog.funcInfo?.[subprog]?.linkage;
   if (linkage === 'global' && st.activeLocks > 0) env.reject(EINVAL, msg.globalCallInLock());
   const caller = st.cur;
@@ -74,7 +80,7 @@ export function prepareFuncExit(env: Env): number {
   const inCallback = callee.callback === 'sync';
   if (inCallback) {
     if (r0.type !== 'scalar') env.reject(EACCES, msg.r0NotScalar());
-    markPrecise(r0);
+    markChainPrecision(env, 0);
     const [lo, hi] = callee.callbackRet;
     if (r0.smin < lo || r0.smax > hi) {
       env.reject(EINVAL, msg.callbackRetRange('At callback return', 'R0', r0.smin > S64_MIN ? r0.smin : undefined,

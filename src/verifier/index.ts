@@ -2,7 +2,8 @@
  * @module verifier
  * The BPF verifier: proves a program safe the way the Linux kernel does (kernel/bpf/verifier.c,
  * v6.18) before anything runs it, with the kernel's decisions, messages and log format.
- * check_cfg (cfg.ts), the path walk (do-check.ts) over register and stack state (reg.ts,
+ * check_cfg (cfg.ts), the path walk (do-check.ts) of the main program and then of each global
+ * function on its own (global-func.ts) over register and stack state (reg.ts,
  * state.ts, tnum.ts, bounds.ts), per-instruction checks (check-alu.ts, check-mem.ts,
  * check-jmp.ts, check-call.ts), pruning (prune.ts) and the log (log.ts, messages.ts).
  *
@@ -15,6 +16,7 @@ import { checkCfg } from './cfg.ts';
 import { doCheck } from './do-check.ts';
 import { checkFuncInfo, resolveLdImm64 } from './check-prog.ts';
 import { Env, type WalkStats } from './env.ts';
+import { verifyGlobalFuncs } from './global-func.ts';
 import { computeScc, printLiveness } from './liveness.ts';
 import { checkMaxStackDepth } from './stack-depth.ts';
 import { VerifierError } from './error.ts';
@@ -60,6 +62,8 @@ export function verify(prog: VerifierProgram, options: VerifyOptions = {}): Veri
     stats = doCheck(env, new VerifierState([main]), limit);
     // At level 1 the kernel keeps a log only for a program it refuses.
     if (log.level === 1) log.reset(0);
+    const walkEnv = env;
+    verifyGlobalFuncs(env, (initial) => { stats = doCheck(walkEnv, initial, limit); });
     checkMaxStackDepth(env);
     printStats();
     return {

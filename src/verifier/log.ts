@@ -67,8 +67,13 @@ function scalarRanges(r: RegState): string[] {
   return out;
 }
 
-/** print_reg_state(). `frameno` is the frame the register is printed in. */
+/** print_reg_state(), `P` first for a precise scalar. `frameno` is the frame the register is printed in. */
 export function regStr(r: RegState, frameno: number): string {
+  if (r.type === 'scalar' && r.precise) return `P${regStrNoMark(r, frameno)}`;
+  return regStrNoMark(r, frameno);
+}
+
+function regStrNoMark(r: RegState, frameno: number): string {
   if (r.type === 'scalar' && tnumIsConst(r.varOff)) return snum(r.varOff.value);
   let s = regTypeStr(r);
   if (r.type === 'fp') {

@@ -174,3 +174,30 @@ export const tailCallInSubprogWithCallbacks = (): string => 'tail_call is not al
 export const kfuncNotSupported = (): string => 'calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF';
 export const callToInvalidDest = (): string => 'call to invalid destination';
 export const jumpIntoLdImm64 = (i: number): string => `jump into the middle of ldimm64 insn ${i}`;
+
+// global functions (check_func_call(), btf_prepare_func_args(), btf_check_func_arg_match(), do_check_subprogs())
+export const globalAssumedValid = (i: number, name: string): string => `Func#${i} ('${name}') is global and assumed valid.`;
+export const callerPassesInvalidArgs = (i: number, name: string): string => `Caller passes invalid args into func#${i} ('${name}')`;
+export const validatingFunc = (name: string, i: number): string => `Validating ${name}() func#${i}...`;
+export const globalSafe = (i: number, name: string): string => `Func#${i} ('${name}') is safe for any args that match its prototype`;
+export const subprogRetNotScalar = (t: string): string => `At subprogram exit the register R0 is not a scalar value (${t})`;
+export const globalNeedsBtf = (): string => 'Global functions need valid BTF';
+export const funcNotKindFunc = (i: number): string => `BTF of func#${i} doesn't point to KIND_FUNC`;
+export const invalidFuncType = (name: string): string => `Invalid type of function ${name}()`;
+export const globalTooManyArgs = (name: string, n: number, max: number): string => `Global function ${name}() with ${n} > ${max} args. Buggy compiler.`;
+export const globalRetNotScalar = (name: string): string => `Global function ${name}() doesn't return scalar. Only those are supported.`;
+export const argTagsUnsupported = (i: number): string => `arg#${i} has unsupported set of tags`;
+export const argTagsInvalid = (i: number): string => `arg#${i} has invalid combination of tags`;
+export const argTagNotPointer = (i: number): string => `arg#${i} has pointer tag, but is not a pointer type`;
+export const argSizeUnknown = (i: number, kind: string, name: string, err: number): string =>
+  `arg#${i} reference type('${kind} ${name}') size cannot be determined: ${err}`;
+export const globalArgUnsupported = (i: number, kind: string, name: string): string => `Arg#${i} type ${kind} in ${name}() is not supported yet.`;
+export const ctxStructNoName = (i: number): string => `arg#${i} struct doesn't have a name`;
+export const ctxArgNoName = (i: number): string => `arg#${i} type doesn't have a name`;
+export const ctxArgVoid = (i: number): string => `arg#${i} should be void pointer`;
+export const ctxArgStruct = (i: number, name: string): string => `arg#${i} should be \`struct ${name} *\``;
+export const argNotScalar = (r: number): string => `R${r} is not a scalar`;
+export const argExpectsCtx = (i: number): string => `arg#${i} expects pointer to ctx`;
+export const argExpectedNonNull = (i: number): string => `arg#${i} is expected to be non-NULL`;
+/** Not the kernel's: argument kinds that need kernel BTF or maps tsbpf does not model. */
+export const globalArgUnsupportedByTsbpf = (i: number, what: string): string => `arg#${i}: ${what} argument of a global function is not supported by tsbpf`;

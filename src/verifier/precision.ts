@@ -1,91 +1,93 @@
 /**
- * Precision of scalars, as far as widening needs it (mark_chain_precision() and
- * widen_imprecise_scalars(), kernel/bpf/verifier.c v6.18).
+ * Scalar precision (kernel/bpf/verifier.c v6.18): which scalars pruning must compare exactly.
  *
- * The kernel marks a scalar "precise" when safety depends on its exact value (a pointer offset,
- * a helper's size, a decided branch, a constant map key, a return value), and backtracks the mark
- * to the values it was computed from. When a sync callback returns to its call site, scalars
- * that differ from the previous iteration and are not precise are widened to unknown, so loops
- * like `bpf_loop(n, cb, &sum)` with `*sum += i` converge instead of being walked n times.
- *
- * tsbpf gets the same marks forward: each scalar carries a provenance node (reg.ts `Prov`)
- * shared by its copies and linked to its sources, and a new checkpoint starts fresh nodes linked
- * to the old ones (mark_all_scalars_imprecise()). Tracking is on only for programs with sync
- * callbacks; pruning compares all scalars as precise anyway.
+ * Scalars start imprecise; a state saved at a prune point forgets the marks it inherited
+ * (mark_all_scalars_imprecise()). When a decision relies on a scalar's exact value (a pointer
+ * offset, a helper's size or constant argument, a decided branch, a constant map key, a
+ * return value), mark_chain_precision() walks the path backwards (backtrack.ts) and marks the
+ * value and everything it came from precise in the saved states. Pruning (prune.ts) compares
+ * only precise scalars; a pruned path hands the old state's marks on to its own saved states
+ * (propagate_precision()). Sync callbacks widen the imprecise scalars that changed between
+ * iterations (widen_imprecise_scalars()), so loops like `bpf_loop(n, cb, &sum)` converge.
  */
-import { BPF_ALU, BPF_ALU64, BPF_MOV, BPF_X, insnClass, insnOp, insnSrcBit, type Insn } from '../isa/index.ts';
 import type { Env } from './env.ts';
-import { markRegUnknown, type Prov, type RegState } from './reg.ts';
+import { markChainPrecisionFrom } from './backtrack.ts';
+import { IdMap } from './prune.ts';
+import { markRegUnknown, type RegState } from './reg.ts';
 import type { FuncState, VerifierState } from './state.ts';
-import { tnumIsConst } from './tnum.ts';
 
-const leaf = (): Prov => ({ precise: false, srcs: [] });
-
-/** Sources of an ALU result, captured before the instruction runs. */
-export function aluSources(env: Env, insn: Insn): (Prov | undefined)[] | undefined {
-  const cls = insnClass(insn.code);
-  if ((cls !== BPF_ALU && cls !== BPF_ALU64) || insnOp(insn.code) === BPF_MOV) return undefined;
-  const frame = env.state.cur;
-  return [frame.regs[insn.dst]?.prov, insnSrcBit(insn.code) === BPF_X ? frame.regs[insn.src]?.prov : undefined];
+/** mark_chain_precision(): the current frame's register `regno` must be exact. */
+export function markChainPrecision(env: Env, regno: number): void {
+  markChainPrecisionFrom(env, regno);
 }
 
-/** After an instruction: new scalars get nodes (an ALU result one linked to its sources). */
-export function assignProvenance(env: Env, insn: Insn, srcs: (Prov | undefined)[] | undefined): void {
-  const frame = env.state.cur;
-  if (srcs) {
-    const dst = frame.reg(insn.dst);
-    if (dst.type === 'scalar') dst.prov = { precise: false, srcs };
+/** get_constant_map_key()'s mark: spilled slot `spi` of frame `frameno` must be exact (mark_chain_precision_batch()). */
+export function markSlotPrecision(env: Env, frameno: number, spi: number): void {
+  env.prec.bt.setSlot(frameno, spi);
+  markChainPrecisionFrom(env, -1);
+}
+
+/**
+ * propagate_precision(): the current path was pruned against `old`; what `old` needed exact,
+ * the current path's saved states need too. `live[f]` masks the registers of frame f a finished
+ * state still holds (clean_live_states() dropped the others).
+ */
+export function propagatePrecision(env: Env, old: VerifierState, live: readonly number[] | undefined): void {
+  const bt = env.prec.bt;
+  const log = env.log.level > 1 ? env.log : undefined;
+  for (let fr = old.curframe; fr >= 0; fr--) {
+    const f = old.frames[fr] as FuncState;
+    const names: string[] = [];
+    for (let r = 0; r < 10; r++) {
+      const reg = f.reg(r);
+      if (reg.type !== 'scalar' || !reg.precise) continue;
+      if (live !== undefined && ((live[fr] ?? 0xffff) & (1 << r)) === 0) continue;
+      names.push(`r${r}`);
+      bt.setReg(fr, r);
+    }
+    f.stack.forEach((slot, spi) => {
+      if (!slot.isSpilled() || slot.spilled.type !== 'scalar' || !slot.spilled.precise) return;
+      names.push(`fp${-(spi + 1) * 8}`);
+      bt.setSlot(fr, spi);
+    });
+    if (names.length > 0) log?.print(`frame ${fr}: propagating ${names.join(',')}`);
   }
-  for (const r of frame.regs) if (r.type === 'scalar' && r.prov === undefined) r.prov = leaf();
-  for (const s of frame.stack) if (s.isSpilled() && s.spilled.type === 'scalar' && s.spilled.prov === undefined) s.spilled.prov = leaf();
+  markChainPrecisionFrom(env, -1);
 }
 
-/** mark_chain_precision(): the value in `reg` and everything it came from are precise. */
-export function markPrecise(reg: RegState): void {
-  if (reg.type !== 'scalar' || reg.prov === undefined) return;
-  const work: Prov[] = [reg.prov];
-  while (work.length > 0) {
-    const p = work.pop() as Prov;
-    if (p.precise) continue;
-    p.precise = true;
-    for (const s of p.srcs) if (s !== undefined && !s.precise) work.push(s);
-  }
-}
-
-function eachScalar(st: VerifierState, fn: (r: RegState) => void): void {
+/** mark_all_scalars_imprecise(): a new checkpoint starts with no precision marks. */
+export function markAllScalarsImprecise(st: VerifierState): void {
   for (const f of st.frames) {
-    for (const r of f.regs) if (r.type === 'scalar') fn(r);
-    for (const s of f.stack) if (s.isSpilled() && s.spilled.type === 'scalar') fn(s.spilled);
+    for (const r of f.regs) if (r.type === 'scalar') r.precise = false;
+    for (const s of f.stack) if (s.isSpilled() && s.spilled.type === 'scalar') s.spilled.precise = false;
   }
 }
 
-/** mark_all_scalars_imprecise() on the state that continues past a new checkpoint. */
-export function restartPrecision(st: VerifierState): void {
-  eachScalar(st, (r) => { r.prov = { precise: false, srcs: [r.prov] }; });
-}
-
-function sameScalar(a: RegState, b: RegState): boolean {
+/** regs_exact() for two scalars. */
+function scalarsExact(a: RegState, b: RegState, ids: IdMap): boolean {
   return a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask && a.smin === b.smin && a.smax === b.smax &&
     a.umin === b.umin && a.umax === b.umax && a.s32min === b.s32min && a.s32max === b.s32max &&
-    a.u32min === b.u32min && a.u32max === b.u32max && a.id === b.id;
+    a.u32min === b.u32min && a.u32max === b.u32max && a.off === b.off && ids.check(a.id, b.id) &&
+    ids.check(a.refObjId, b.refObjId);
 }
 
-function maybeWiden(old: RegState, cur: RegState): void {
+/** maybe_widen_reg(). */
+function maybeWiden(old: RegState, cur: RegState, ids: IdMap): void {
   if (old.type !== 'scalar' || cur.type !== 'scalar') return;
-  if (old.prov?.precise || cur.prov?.precise || sameScalar(old, cur)) return;
+  if (old.precise || cur.precise || scalarsExact(old, cur, ids)) return;
   markRegUnknown(cur);
-  cur.prov = { precise: false, srcs: [] };
 }
 
 /** widen_imprecise_scalars(): `cur` (back at a callback's call site) against the previous iteration `old`. */
 export function widenImpreciseScalars(old: VerifierState, cur: VerifierState): void {
+  const ids = new IdMap();
   for (let fr = old.frames.length - 1; fr >= 0; fr--) {
-    const fo = old.frames[fr] as FuncState, fc = cur.frames[fr] as FuncState;
+    const fo = old.frames[fr] as FuncState, fc = cur.frames[fr];
     if (!fc) continue;
-    for (let i = 0; i < fo.regs.length; i++) maybeWiden(fo.reg(i), fc.reg(i));
+    for (let i = 0; i < fo.regs.length; i++) maybeWiden(fo.reg(i), fc.reg(i), ids);
     for (let spi = 0; spi < fo.stack.length; spi++) {
       const so = fo.stack[spi], sc = fc.stack[spi];
-      if (so?.isSpilled() && sc?.isSpilled()) maybeWiden(so.spilled, sc.spilled);
+      if (so?.isSpilled() && sc?.isSpilled()) maybeWiden(so.spilled, sc.spilled, ids);
     }
   }
 }

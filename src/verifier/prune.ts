@@ -3,19 +3,26 @@
  * already fully explored there is safe (is_state_visited(), states_equal(), regsafe(),
  * stacksafe(), kernel/bpf/verifier.c v6.18).
  *
- * Simplification, documented: scalars are always compared as if precise (range and tnum
- * containment); the kernel ignores imprecise scalars. This prunes less, never unsoundly. Register
- * liveness is the static liveness of cfg.ts instead of the kernel's read marks.
+ * Scalars are compared only where the old state marked them precise (precision.ts); an
+ * imprecise old scalar matches any scalar. Register liveness is the static liveness of cfg.ts
+ * (the kernel's clean_live_states() marks dead registers NOT_INIT from the same table).
  */
-import type { RegState } from './reg.ts';
-import { STACK_INVALID, STACK_MISC, STACK_SPILL, type FuncState, type RefState, type VerifierState } from './state.ts';
+import { RegState, markRegUnknown } from './reg.ts';
+import { STACK_INVALID, STACK_MISC, STACK_SPILL, type FuncState, type RefState, type StackSlot, type VerifierState } from './state.ts';
 import { tnumIn } from './tnum.ts';
 
+/**
+ * How strictly states are compared (enum exact_level): NOT_EXACT for pruning, RANGE_WITHIN (all
+ * scalars by range) for a callback's iterations, EXACT for loop detection.
+ */
+export type ExactLevel = 'not_exact' | 'range_within' | 'exact';
+
 /** check_ids(): ids must map one-to-one between the old and the current state. */
-class IdMap {
+export class IdMap {
   // Allocated on the first id: most comparisons never meet one.
   private oldToCur: Map<number, number> | undefined;
   private curToOld: Map<number, number> | undefined;
+  private tmp = 0;
   check(o: number, c: number): boolean {
     if (o === 0 && c === 0) return true;
     if (o === 0 || c === 0) return false;
@@ -25,6 +32,12 @@ class IdMap {
     if (a === undefined && b === undefined) { this.oldToCur.set(o, c); this.curToOld.set(c, o); return true; }
     return a === c && b === o;
   }
+
+  /** check_scalar_ids(): an unlinked old scalar accepts anything; an unlinked current one gets a fresh id. */
+  checkScalar(o: number, c: number): boolean {
+    if (o === 0) return true;
+    return this.check(o, c !== 0 ? c : --this.tmp);
+  }
 }
 
 function rangeWithin(o: RegState, c: RegState): boolean {
@@ -33,23 +46,21 @@ function rangeWithin(o: RegState, c: RegState): boolean {
 }
 
 /** regsafe(): every value `cur` may hold, `old` may hold too, with the same meaning. */
-export function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {
-  // Two known scalar constants (the common case in loops): equal or not, nothing else to compare.
-  if (o.type === 'scalar' && c.type === 'scalar' && o.varOff.mask === 0n && c.varOff.mask === 0n) {
-    if (o.varOff.value !== c.varOff.value) return false;
-    return exact || o.id !== 0 ? ids.check(o.id, c.id) : true;
-  }
-  if (exact) {
+export function regsafe(o: RegState, c: RegState, ids: IdMap, exact: ExactLevel): boolean {
+  if (o.type === 'not_init' && (exact === 'not_exact' || c.type === 'not_init')) return true;
+  if (exact === 'exact') {
     return o.type === c.type && o.maybeNull === c.maybeNull && o.off === c.off && o.varOff.value === c.varOff.value &&
       o.varOff.mask === c.varOff.mask && rangeWithin(o, c) && rangeWithin(c, o) && o.map === c.map &&
       o.range === c.range && o.frameno === c.frameno && o.subprog === c.subprog && ids.check(o.id, c.id) &&
       ids.check(o.refObjId, c.refObjId);
   }
-  if (o.type === 'not_init') return true;
   if (o.type !== c.type) return false;
   switch (o.type) {
     case 'scalar':
-      if (o.id !== 0 && !ids.check(o.id, c.id)) return false;
+      if (!o.precise && exact === 'not_exact') return true;
+      if (!ids.checkScalar(o.id, c.id)) return false;
+      // Two known constants (the common case in loops): equal or not, nothing else to compare.
+      if (o.varOff.mask === 0n && c.varOff.mask === 0n) return o.varOff.value === c.varOff.value;
       return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case 'pkt': case 'pkt_meta':
       if (c.range < o.range) return false;
@@ -63,27 +74,44 @@ export function regsafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): b
   }
 }
 
-function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: boolean): boolean {
+/** What an all-MISC slot reads as: an imprecise unknown scalar. */
+const UNBOUND = ((): RegState => { const r = new RegState(); markRegUnknown(r); return r; })();
+
+/** scalar_reg_for_stack(): a 64-bit scalar spill, or an all-MISC slot as an unknown scalar. */
+function scalarForStack(s: StackSlot): RegState | undefined {
+  if (s.slotType[0] === STACK_SPILL && s.spilled.type === 'scalar') return s.spilled;
+  // Root may read uninitialised stack: those bytes count as MISC.
+  return s.slotType.every((t) => t === STACK_MISC || t === STACK_INVALID) ? UNBOUND : undefined;
+}
+
+function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: ExactLevel): boolean {
   const n = Math.max(o.stack.length, c.stack.length);
   for (let spi = 0; spi < n; spi++) {
     const os = o.stack[spi], cs = c.stack[spi];
     for (let i = 0; i < 8; i++) {
       const ot = os?.slotType[i] ?? STACK_INVALID, ct = cs?.slotType[i] ?? STACK_INVALID;
-      if (exact) { if (ot !== ct) return false; continue; }
+      if (exact === 'exact' && ot !== ct) return false;
       // Root may read uninitialised stack, so unknown bytes accept anything.
       if (ot === STACK_INVALID || ot === STACK_MISC) continue;
+      if (os === undefined || cs === undefined) return false;
+      // A 64-bit scalar spill against bytes that read as an unknown scalar, either way round.
+      const oreg = scalarForStack(os), creg = scalarForStack(cs);
+      if (oreg !== undefined && creg !== undefined) {
+        if (!regsafe(oreg, creg, ids, exact)) return false;
+        break;
+      }
       if (ot !== ct) return false;
+      if (i === 7 && ot === STACK_SPILL && !regsafe(os.spilled, cs.spilled, ids, exact)) return false;
     }
-    if (os?.slotType[7] === STACK_SPILL && cs && !regsafe(os.spilled, cs.spilled, ids, exact)) return false;
   }
   return true;
 }
 
 /** states_equal(). `live[f]` is the live-register mask for frame f. */
-export function statesEqual(o: VerifierState, c: VerifierState, live: readonly number[], exact: boolean): boolean {
+export function statesEqual(o: VerifierState, c: VerifierState, live: readonly number[], exact: ExactLevel): boolean {
   if (o.frames.length !== c.frames.length) return false;
   // Loop detection also needs the same depth of unrolled callbacks (is_state_visited()).
-  if (exact && o.callbackUnrollDepth !== c.callbackUnrollDepth) return false;
+  if (exact === 'exact' && o.callbackUnrollDepth !== c.callbackUnrollDepth) return false;
   if (o.refs.length !== c.refs.length) return false;
   const ids = new IdMap();
   for (let f = 0; f < o.frames.length; f++) {
@@ -122,11 +150,12 @@ export interface ExploredState {
  * update_branch_counts(): a path ended; states whose every path ended become usable for pruning.
  * Returns how many evicted states this frees (they no longer count towards peak_states).
  */
-export function pathEnded(parent: ExploredState | undefined): number {
+export function pathEnded(parent: ExploredState | undefined, finished?: (st: ExploredState) => void): number {
   let freed = 0;
   for (let st = parent; st; st = st.parent) {
     st.branches--;
     if (st.branches > 0) break;
+    finished?.(st);
     if (st.evicted) freed++;
   }
   return freed;

@@ -20,16 +20,6 @@ export const S32_MIN = -(1n << 31n);
 export const S32_MAX = (1n << 31n) - 1n;
 export const U32_MAX = (1n << 32n) - 1n;
 
-/**
- * A scalar value's provenance: the values it was computed from. Copies of a value (moves,
- * spills, fills, state clones) share the node, so marking it precise reaches every copy and,
- * through `srcs`, every value it came from (the effect of the kernel's backtracking).
- */
-export interface Prov {
-  precise: boolean;
-  readonly srcs: readonly (Prov | undefined)[];
-}
-
 export class RegState {
   type: RegType = 'not_init';
   /** PTR_MAYBE_NULL. */
@@ -66,8 +56,12 @@ export class RegState {
   /** btf_id: the kernel type pointed to (`task_struct`), PTR_TRUSTED; dynptr: its kind (`local`). */
   btfName = '';
   trusted = false;
-  /** Where a scalar's value came from, for precision marks (precision.ts); undefined when not tracked. */
-  prov: Prov | undefined = undefined;
+  /**
+   * A scalar whose exact value some safety decision relied on (bpf_reg_state.precise): pruning
+   * compares it by range; imprecise scalars match anything (precision.ts).
+   */
+  precise = false;
+
   clone(): RegState {
     const r = new RegState();
     r.copyFrom(this);
@@ -82,7 +76,7 @@ export class RegState {
     this.id = o.id; this.refObjId = o.refObjId; this.map = o.map; this.range = o.range;
     this.frameno = o.frameno; this.subprog = o.subprog;
     this.mapUid = o.mapUid; this.btfName = o.btfName; this.trusted = o.trusted;
-    this.prov = o.prov;
+    this.precise = o.precise;
   }
 }
 
@@ -125,7 +119,7 @@ export function markReg32Unbounded(r: RegState): void {
 function resetPointerFields(r: RegState): void {
   r.maybeNull = false; r.rdonly = false; r.ringbuf = false; r.off = 0; r.id = 0; r.refObjId = 0;
   r.map = undefined; r.range = 0; r.frameno = 0; r.subprog = 0; r.mapUid = 0; r.btfName = ''; r.trusted = false;
-  r.prov = undefined;
+  r.precise = false;
 }
 
 /** A scalar about which nothing is known (__mark_reg_unknown). */

@@ -113,6 +113,27 @@ export interface RefState {
   readonly ptr?: unknown;
 }
 
+/** A register (`spi` < 0) or a spilled stack slot of some frame, linked by a scalar id. */
+export interface LinkedReg {
+  readonly frameno: number;
+  readonly regno: number;
+  readonly isReg: boolean;
+}
+
+/**
+ * One entry of a state's instruction history (struct bpf_jmp_history_entry): the path reached
+ * `idx` from `prevIdx` by a jump, or `idx` spilled to / filled from stack slot `spi` of frame
+ * `frame` (`spi` -1 when not a stack access), or a conditional jump at `idx` refined the scalars
+ * in `linked` together. Precision backtracking (backtrack.ts) walks it backwards.
+ */
+export interface HistEntry {
+  readonly idx: number;
+  readonly prevIdx: number;
+  readonly frame: number;
+  readonly spi: number;
+  readonly linked: readonly LinkedReg[] | undefined;
+}
+
 export class VerifierState {
   frames: FuncState[];
   refs: RefState[] = [];
@@ -122,6 +143,11 @@ export class VerifierState {
   insnIdx = 0;
   /** The slot index of the previous instruction (for branch logging). */
   prevInsnIdx = -1;
+  /** Where this state's stretch of the path began (its checkpoint) and its latest previous insn. */
+  firstInsnIdx = 0;
+  lastInsnIdx = 0;
+  /** Jumps and stack spills/fills since firstInsnIdx, oldest first (jmp_history). */
+  jmpHistory: HistEntry[] = [];
 
   constructor(frames: FuncState[]) {
     this.frames = frames;
@@ -154,6 +180,9 @@ export class VerifierState {
     s.callbackUnrollDepth = this.callbackUnrollDepth;
     s.insnIdx = this.insnIdx;
     s.prevInsnIdx = this.prevInsnIdx;
+    s.firstInsnIdx = this.firstInsnIdx;
+    s.lastInsnIdx = this.lastInsnIdx;
+    s.jmpHistory = this.jmpHistory.slice();
     return s;
   }
 

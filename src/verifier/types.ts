@@ -2,7 +2,7 @@
  * The verifier's input and output data types: what a program and its maps look like to the
  * verifier, and the facts it hands to the runtime and the JIT.
  */
-import type { BtfRecord } from '../btf/index.ts';
+import type { Btf, BtfRecord } from '../btf/index.ts';
 import type { Insn } from '../isa/index.ts';
 
 /** A map as the verifier sees it (the kernel's struct bpf_map fields it reads). */
@@ -69,6 +69,12 @@ export interface VerifierProgram {
    * function's address). `linkage` is the FUNC's (absent: static); callbacks must be static.
    */
   readonly funcInfo?: readonly VerifierFuncInfo[];
+  /**
+   * The program's BTF (prog_btf_fd), which func_info's type ids refer to: the prototypes a global
+   * function is verified against (global-func.ts). Without it, global functions are walked inline
+   * with their callers' arguments, as static ones are.
+   */
+  readonly btf?: Btf;
   readonly lineInfo?: readonly VerifierLineInfo[];
   /** BPF_PROG_TYPE_SYSCALL: bytes of ctx the program may touch (the kernel checks it at run time). */
   readonly ctxSizeHint?: number;
