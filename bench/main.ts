@@ -1,24 +1,30 @@
 /**
  * `npm run bench [-- --json] [-- --filter NAME]`: ns per run of each benchmark program on tsbpf's
- * engines, with the kernel's figure for the same instructions in the same run (BPF_PROG_TEST_RUN
- * with `repeat`, through tools/kernel) where the kernel is reachable. The ratio is tsbpf / kernel.
- * Engines: `interpreter`; `jit`, the runtime's default engine as it runs verified programs (no
- * run-time checks; WebAssembly helpers for the map programs); `jit-checked`, the same engine for
- * unverified code (`load({ verify: false })`: bounds-checked accesses, counted loops). The kernel's
- * verifier accepts every benchmark program in the same run. JIT rows carry the compile time per
- * instruction (CFG, Wasm encoding, WebAssembly.Module, instantiation; median of 15).
+ * engines beside the kernel's figure for the same instructions in the same run. Both sides are
+ * measured the same way: BPF_PROG_TEST_RUN of an XDP program with `repeat`, the test run's own
+ * duration per run (the kernel's test.duration through tools/kernel; tsbpf's RunResult.durationNs,
+ * the public runtime path: a loaded program's run({ data, repeat }), median of 5 test runs). The
+ * ratio is tsbpf / kernel. Engines: `interpreter`; `jit`, the runtime's default engine as it runs
+ * programs tsbpf's verifier accepted (no run-time checks; WebAssembly helpers and context loads;
+ * the whole repeat loop in one call into WebAssembly, as the kernel's loop calls the JITed
+ * program); `jit-checked`, the same engine for unverified code (`load({ verify: false })`:
+ * bounds-checked accesses, counted loops). `jit-call` is the per-call cost instead: one
+ * JitProgram.run of the compiled program with (pointer, length) arguments, timed from outside
+ * (no test run around it), for the programs without maps. The kernel's verifier accepts every
+ * benchmark program in the same run. JIT rows carry the compile time per instruction (CFG, Wasm
+ * encoding, WebAssembly.Module, instantiation; median of 15).
  */
 import { parseArgs } from 'node:util';
 import { assemble } from '../src/isa/asm.ts';
 import { encodeProgram } from '../src/isa/encode.ts';
 import { AddressSpace } from '../src/vm/memory.ts';
-import { Interpreter } from '../src/vm/interpreter.ts';
 import { compileProgramSync } from '../src/jit/program.ts';
 import { BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { kernelAvailable, runOnKernel } from '../tools/kernel/runner.ts';
 import { BENCH_PROGRAMS, KERNEL_PACKET_PROLOGUE, TSBPF_PACKET_PROLOGUE, type BenchProgram } from './programs.ts';
 import { medianNs, timeIt } from './timing.ts';
 import { MAP_BENCHES, mapBenchRows } from './map-programs.ts';
+import { TEST_RUN_ENGINES, loadBench, testRunNs } from './test-run.ts';
 import { timerBench } from './timers.ts';
 import { verifyBench } from './verify.ts';
 
@@ -31,46 +37,47 @@ export interface BenchRow {
   readonly compile_ns_per_insn?: number;
 }
 
-
-function interpreterNs(p: BenchProgram): number {
-  const memory = new AddressSpace();
-  const insns = assemble((p.data ? TSBPF_PACKET_PROLOGUE : '') + p.body);
-  const vm = new Interpreter(insns, { memory });
-  const data = p.data ?? new Uint8Array(0);
-  const region = memory.alloc(Math.max(data.length, 1), { kind: 'packet', name: p.name });
-  region.bytes().set(data);
-  const args = [region.ptr, BigInt(data.length)];
-  const r0 = vm.run(args);
-  if (r0 !== p.expected) throw new Error(`${p.name}: interpreter returned ${r0}, expected ${p.expected}`);
-  return timeIt(() => vm.run(args));
+/** The instructions both sides run: the XDP prologue, then the body. */
+function benchInsns(p: BenchProgram): ReturnType<typeof assemble> {
+  return assemble((p.data ? KERNEL_PACKET_PROLOGUE : '') + p.body);
 }
 
-/**
- * ns per run on the JIT in `mode`, and the compile time (instructions assembled once; the
- * compile is timed alone, median of several, in ns per instruction).
- */
-function jitNs(p: BenchProgram, mode: 'checked' | 'unchecked'): { ns: number; compileNsPerInsn: number } {
+/** The packet of a test run: the program's, or 64 bytes for programs that read none. */
+const dataOf = (p: BenchProgram): Uint8Array => p.data ?? new Uint8Array(64);
+
+/** ns per run through BPF_PROG_TEST_RUN with `repeat` on one engine configuration. */
+function testRunRowNs(p: BenchProgram, engine: (typeof TEST_RUN_ENGINES)[number]): number {
+  const b = loadBench(p.name, benchInsns(p), engine.engine, engine.verified);
+  return testRunNs(b, dataOf(p), Number(p.expected));
+}
+
+/** Compile time of the JIT in `mode`, ns per instruction (median of 15). */
+function compileNsPerInsn(p: BenchProgram, mode: 'checked' | 'unchecked'): number {
+  const memory = new AddressSpace();
+  const insns = benchInsns(p);
+  return medianNs(15, () => compileProgramSync(insns, { memory, mode }).dispose()) / insns.length;
+}
+
+/** ns per JitProgram.run call (verified mode), the packet passed as (pointer, length). */
+function jitCallNs(p: BenchProgram): number {
   const memory = new AddressSpace();
   const insns = assemble((p.data ? TSBPF_PACKET_PROLOGUE : '') + p.body);
-  const data = p.data ?? new Uint8Array(0);
-  const region = memory.alloc(Math.max(data.length, 1), { kind: 'packet', name: p.name });
+  const data = dataOf(p);
+  const region = memory.alloc(data.length, { kind: 'packet', name: p.name });
   region.bytes().set(data);
-  const compileNs = medianNs(15, () => compileProgramSync(insns, { memory, mode }).dispose());
-  const prog = compileProgramSync(insns, { memory, mode });
-  const args = [region.ptr, BigInt(data.length)];
-  const r0 = prog.run(args);
-  if (r0 !== p.expected) throw new Error(`${p.name}: jit (${mode}) returned ${r0}, expected ${p.expected}`);
+  const prog = compileProgramSync(insns, { memory, mode: 'unchecked', registersProven: true });
+  const args = [region.ptr, BigInt(p.data ? data.length : 0)];
+  if (prog.run(args) !== p.expected) throw new Error(`${p.name}: jit returned a different value`);
   const ns = timeIt(() => prog.run(args));
   prog.dispose();
-  return { ns, compileNsPerInsn: compileNs / insns.length };
+  return ns;
 }
 
 function kernelNs(p: BenchProgram): number | null {
   if (!kernelAvailable().ok) return null;
-  const insns = encodeProgram(assemble((p.data ? KERNEL_PACKET_PROLOGUE : '') + p.body));
-  const data = p.data ?? new Uint8Array(64);
+  const insns = encodeProgram(benchInsns(p));
   const repeat = 100_000;
-  const r = runOnKernel({ progType: BPF_PROG_TYPE_XDP, insns, data, repeat });
+  const r = runOnKernel({ progType: BPF_PROG_TYPE_XDP, insns, data: dataOf(p), repeat });
   if (!r.ok) throw new Error(`${p.name}: the kernel refused the program at ${r.stage}: ${r.message}\n${r.log ?? ''}`);
   if (BigInt(r.retval) !== p.expected) throw new Error(`${p.name}: kernel returned ${r.retval}, expected ${p.expected}`);
   return r.durationNs;
@@ -87,18 +94,16 @@ function main(): void {
   for (const p of BENCH_PROGRAMS) {
     if (values.filter !== undefined && !p.name.includes(values.filter)) continue;
     const kernelFigure = kernelNs(p);
-    const row: BenchRow = { bench: p.name, engine: 'interpreter', ns: Math.round(interpreterNs(p) * 10) / 10, kernel_ns: kernelFigure };
-    rows.push(row);
-    if (values.json) console.log(JSON.stringify(row));
-    for (const [engine, mode] of [['jit', 'unchecked'], ['jit-checked', 'checked']] as const) {
-      const j = jitNs(p, mode);
-      const jitRow: BenchRow = {
-        bench: p.name, engine, ns: Math.round(j.ns * 10) / 10, kernel_ns: kernelFigure,
-        compile_ns_per_insn: Math.round(j.compileNsPerInsn),
-      };
-      rows.push(jitRow);
-      if (values.json) console.log(JSON.stringify(jitRow));
+    const add = (row: BenchRow): void => {
+      rows.push(row);
+      if (values.json) console.log(JSON.stringify(row));
+    };
+    for (const e of TEST_RUN_ENGINES) {
+      const ns = Math.round(testRunRowNs(p, e) * 10) / 10;
+      const compile = e.engine === 'jit' ? { compile_ns_per_insn: Math.round(compileNsPerInsn(p, e.verified ? 'unchecked' : 'checked')) } : {};
+      add({ bench: p.name, engine: e.label, ns, kernel_ns: kernelFigure, ...compile });
     }
+    add({ bench: p.name, engine: 'jit-call', ns: Math.round(jitCallNs(p) * 10) / 10, kernel_ns: kernelFigure });
   }
   for (const r of mapBenchRows(values.filter)) {
     rows.push(r);

@@ -1,12 +1,13 @@
 /**
  * Map-heavy benchmark programs (hash lookup + update, array and per-CPU counters, atomic adds
- * into an array value) on tsbpf's engines, built as the runtime builds them (the runtime's helper
- * table; on the JIT its WebAssembly helpers): `jit` as for a verified program (the kernel's
- * verifier accepts these very instructions in the same run), `jit-checked` as for unverified
- * code. The kernel's figure is for the same instructions
- * (BPF_PROG_TEST_RUN with `repeat`, maps created by tools/kernel: `lddw` marked with
- * src=BPF_PSEUDO_MAP_FD imm=N refers to map N on both sides). Run alone with
- * `npx tsx bench/map-programs.ts`; `mapBenchRows()` is what bench/main.ts adds to its table.
+ * into an array value) on tsbpf's engines, loaded as the runtime loads a program (the runtime's
+ * helper table; on the JIT its WebAssembly helpers): `jit` for a program tsbpf's verifier
+ * accepted (as the kernel's does these very instructions in the same run), `jit-checked` as for
+ * unverified code. Both sides are timed through BPF_PROG_TEST_RUN with `repeat` (tsbpf's
+ * RunResult.durationNs, bench/test-run.ts; the kernel's test.duration), maps created on each side
+ * (tools/kernel on the kernel): `lddw` marked with src=BPF_PSEUDO_MAP_FD imm=N refers to map N on
+ * both sides. Run alone with `npx tsx bench/map-programs.ts`; `mapBenchRows()` is what
+ * bench/main.ts adds to its table.
  */
 import { assemble } from '../src/isa/asm.ts';
 import { encodeProgram } from '../src/isa/encode.ts';
@@ -19,7 +20,8 @@ import { createEngine, type Engine, type EngineName } from '../src/runtime/engin
 import { wasmHelpers } from '../src/runtime/wasm-helpers/index.ts';
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { kernelAvailable, runOnKernel, type KernelMapSpec } from '../tools/kernel/runner.ts';
-import { medianNs, timeIt } from './timing.ts';
+import { medianNs } from './timing.ts';
+import { TEST_RUN_ENGINES, loadBench, testRunNs } from './test-run.ts';
 
 /** A map benchmark: one map (map 0), a body that loops over it. */
 export interface MapBench {
@@ -112,11 +114,7 @@ export function mapInsns(body: string): Insn[] {
 }
 
 /** The configurations the map benchmarks run: the engine, and whether the program counts as verified. */
-export const MAP_BENCH_ENGINES: readonly { readonly label: string; readonly engine: EngineName; readonly verified: boolean }[] = [
-  { label: 'interpreter', engine: 'interpreter', verified: false },
-  { label: 'jit', engine: 'jit', verified: true },
-  { label: 'jit-checked', engine: 'jit', verified: false },
-];
+export const MAP_BENCH_ENGINES = TEST_RUN_ENGINES;
 
 /** A fresh runtime with the map of `b`, and a builder of the program's engine as BpfObject.load builds it. */
 export function mapBenchSetup(b: MapBench): { rt: Runtime; map: MapHandle; insns: Insn[]; build(engine: EngineName, verified: boolean): Engine } {
@@ -131,17 +129,15 @@ export function mapBenchSetup(b: MapBench): { rt: Runtime; map: MapHandle; insns
   return { rt, map, insns, build };
 }
 
-/** ns per run on tsbpf's `engine`, and (JIT) the compile time per instruction. */
+/**
+ * ns per run on tsbpf's `engine` through BPF_PROG_TEST_RUN with `repeat` (bench/test-run.ts, as
+ * the kernel's figure), and (JIT) the compile time per instruction.
+ */
 export function tsbpfMapNs(b: MapBench, engine: EngineName, verified: boolean): { ns: number; compileNsPerInsn?: number } {
-  const { rt, insns, build } = mapBenchSetup(b);
-  const e = build(engine, verified);
-  const state = { cpu: 0, xdp: undefined, redirect: undefined, tailCalls: 0 };
-  const ns = rt.withRun(state, () => {
-    if (e.run([]) !== 0n) throw new Error(`${b.name}: tsbpf (${engine}) returned non-zero`);
-    return timeIt(() => e.run([]));
-  });
-  e.dispose();
+  const loaded = loadBench(b.name, mapInsns(b.body), engine, verified, [b.map]);
+  const ns = testRunNs(loaded, new Uint8Array(64), 0);
   if (engine !== 'jit') return { ns };
+  const { insns, build } = mapBenchSetup(b);
   return { ns, compileNsPerInsn: medianNs(15, () => build(engine, verified).dispose()) / insns.length };
 }
 

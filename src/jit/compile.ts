@@ -2,7 +2,7 @@
  * BPF program -> one WebAssembly module. Each BPF function (main program, bpf-to-bpf callees,
  * callbacks) becomes a Wasm function `(R1..R5: i64) -> R0: i64` whose body is the structured
  * form of its CFG (structurize.ts); each also gets an exported entry wrapper that sets up the
- * run's frame base. Calls are lowered in lower-call.ts (helpers through one import, or the Wasm
+ * run's frame base, and the main function a repeat wrapper that runs it N times. Calls are lowered in lower-call.ts (helpers through one import, or the Wasm
  * implementation the runtime chose for the call site); faults go through a trap import that
  * throws the interpreter's RunError.
  *
@@ -15,7 +15,7 @@
 import type { Insn } from '../isa/insn.ts';
 import {
   BPF_ABS, BPF_ALU, BPF_ALU64, BPF_CALL, BPF_EXIT, BPF_IND, BPF_JA, BPF_JCOND, BPF_JMP, BPF_LD,
-  BPF_LD_IMM64, BPF_LDX, BPF_PSEUDO_FUNC, BPF_ST, BPF_STX, MAX_BPF_REG, MAX_BPF_STACK, insnClass,
+  BPF_LD_IMM64, BPF_LDX, BPF_MEM, BPF_PSEUDO_FUNC, BPF_ST, BPF_STX, MAX_BPF_REG, MAX_BPF_STACK, insnClass,
   insnMode, insnOp, insnSize,
 } from '../isa/opcodes.ts';
 import { BpfError, InsnError, InternalError, RunError, isBpfError } from '../util/errors.ts';
@@ -25,17 +25,18 @@ import { invalidInsn } from '../vm/alu.ts';
 import { CALLEE_SAVED_MASK, CALLER_SAVED_MASK, FP_MASK, regUsage } from '../vm/reg-usage.ts';
 import { arrayIndexOf, jumpShape, type ProgramCfg } from './cfg.ts';
 import {
-  ENTRY_VALUE_GLOBAL0, F_FRAME_POINTER, FIRST_BPF_FUNC, FRAME_SLOTS, G_BASE, G_BUDGET, G_FIDX, G_FP0,
-  G_OUT_R1, GLOBAL_COUNT, FuncEmitter, type ModuleMode,
+  ENTRY_VALUE_GLOBAL0, F_FRAME_POINTER, FIRST_BPF_FUNC, G_BASE, G_BUDGET, G_FIDX, G_OUT_R1, GLOBAL_COUNT,
+  FuncEmitter, type ModuleMode,
 } from './emit.ts';
 import { initEffect } from './init-analysis.ts';
 import { lowerAlu, lowerCond } from './lower-alu.ts';
-import { lowerLdAbs, lowerLdx, lowerStore } from './lower-mem.ts';
+import { lowerCtxLoad, lowerLdAbs, lowerLdx, lowerStore } from './lower-mem.ts';
 import { lowerCall } from './lower-call.ts';
 import { structurize, type FlowNode } from './structurize.ts';
+import { entryWrapper, framePointerFunc, repeatWrapper } from './wrappers.ts';
 import { constantR1AtHelperCalls } from './const-regs.ts';
-import type { EntryValue, InlineHelperLookup, SharedFunction } from './inline.ts';
-import { CodeWriter, ModuleBuilder } from './wasm/encoder.ts';
+import type { EntryValue, InlineCtxLoad, InlineHelperLookup, SharedFunction } from './inline.ts';
+import { ModuleBuilder } from './wasm/encoder.ts';
 import { I32, I64, type ValType } from './wasm/opcodes.ts';
 
 /** Compile-time options of one module. */
@@ -49,6 +50,8 @@ export interface ModuleOptions {
   readonly stackDepths: ReadonlyMap<number, number> | undefined;
   /** Values the runtime sets at each entry, readable by inline helpers (Wasm globals). */
   readonly entryValues: readonly EntryValue[];
+  /** Context field loads done in WebAssembly (unchecked mode), by slot. */
+  readonly ctxLoads: ReadonlyMap<number, InlineCtxLoad> | undefined;
   readonly resolveLdImm64: ((insn: Insn) => bigint) | undefined;
 }
 
@@ -66,12 +69,16 @@ export interface CompiledModule {
   readonly ldAbsSites: readonly Insn[];
   /** Export name of the entry wrapper of each function, by entry slot. */
   readonly entries: ReadonlyMap<number, string>;
+  /** Export name of the repeat wrapper of the function at slot 0 (see repeatWrapper). */
+  readonly repeatEntry: string | undefined;
   /** Functions compiled with the dispatcher fallback (irreducible control flow). */
   readonly dispatcherFunctions: number;
   /** Entry values the code reads (indices into ModuleOptions.entryValues); global `g{ENTRY_VALUE_GLOBAL0 + i}`. */
   readonly usedEntryValues: readonly number[];
   /** Helper call sites implemented in WebAssembly. */
   readonly inlinedCalls: number;
+  /** Context field loads done in WebAssembly (ModuleOptions.ctxLoads). */
+  readonly inlinedCtxLoads: number;
 }
 
 /** The largest function body the WebAssembly JS API accepts (its implementation limits). */
@@ -120,7 +127,7 @@ export function compileModule(cfg: ProgramCfg, opts: ModuleOptions): CompiledMod
       const v = ldImm64Value(opts, cfg, insn);
       return v instanceof RunError ? undefined : v;
     }),
-    shared: new Map(), sharedBase: FIRST_BPF_FUNC + 2 * slots.length, usedEntryValues: new Set(), inlinedCalls: 0,
+    shared: new Map(), sharedBase: FIRST_BPF_FUNC + 2 * slots.length, usedEntryValues: new Set(), inlinedCalls: 0, inlinedCtxLoads: 0,
   };
   for (const s of slots) {
     const f = compileFunction(state, s);
@@ -143,23 +150,19 @@ export function compileModule(cfg: ProgramCfg, opts: ModuleOptions): CompiledMod
     if (idx !== index) throw new InternalError(`shared function ${index} moved`);
     mb.setBody(idx, fn.body);
   }
+  // After the shared functions, whose indices were handed out from sharedBase.
+  let repeatEntry: string | undefined;
+  if (funcIndex.has(0)) {
+    const idx = mb.addFunc({ params: [I32, ...regParams, I32], results: [I64] }, [I32, I32, I64]);
+    mb.setBody(idx, repeatWrapper(funcIndex.get(0)!, opts, regParams.length));
+    repeatEntry = 'repeat';
+    mb.exportFunc(repeatEntry, idx);
+  }
   return {
     bytes: mb.finish(), errors: state.errors, helperSites: state.helperSites, ldAbsSites: state.ldAbsSites,
-    entries, dispatcherFunctions: state.dispatcherFunctions, usedEntryValues: [...state.usedEntryValues].sort((a, b) => a - b),
-    inlinedCalls: state.inlinedCalls,
+    entries, repeatEntry, dispatcherFunctions: state.dispatcherFunctions, usedEntryValues: [...state.usedEntryValues].sort((a, b) => a - b),
+    inlinedCalls: state.inlinedCalls, inlinedCtxLoads: state.inlinedCtxLoads,
   };
-}
-
-/** `(i) -> frame pointer i`: a br_table over the frame-pointer globals. */
-function framePointerFunc(): CodeWriter {
-  const w = new CodeWriter();
-  for (let i = 0; i < FRAME_SLOTS; i++) w.open('block');
-  w.get(0).op('br_table').u32(FRAME_SLOTS);
-  for (let i = 0; i < FRAME_SLOTS; i++) w.u32(i);
-  w.u32(FRAME_SLOTS - 1);
-  for (let i = 0; i < FRAME_SLOTS; i++) w.op('end').gget(G_FP0 + i).op('return');
-  w.op('unreachable');
-  return w;
 }
 
 /** What the lowering of one module shares (lower-call.ts reads it too). */
@@ -178,21 +181,11 @@ export interface ModuleState {
   readonly sharedBase: number;
   readonly usedEntryValues: Set<number>;
   inlinedCalls: number;
+  inlinedCtxLoads: number;
 }
 
-/** `(base, R1..R5[, mask]) -> R0`: set the run's frame base, run the function, restore. */
-function entryWrapper(func: number, opts: ModuleOptions, nRegParams: number): CodeWriter {
-  const w = new CodeWriter();
-  const savedFidx = 1 + nRegParams;
-  const savedBase = savedFidx + 1;
-  w.gget(G_FIDX).set(savedFidx).gget(G_BASE).set(savedBase);
-  w.get(0).gset(G_BASE).get(0).i32(1).op('i32.sub').gset(G_FIDX);
-  if (opts.mode.checked) w.get(0).op('i32.eqz').open('if').i64(BigInt(opts.loopBudget)).gset(G_BUDGET).op('end');
-  for (let i = 1; i <= nRegParams; i++) w.get(i);
-  w.call(func);
-  w.get(savedFidx).gset(G_FIDX).get(savedBase).gset(G_BASE);
-  return w;
-}
+/** Stacks up to this many bytes are zeroed on entry by i64 stores, deeper ones by memory.fill. */
+const INLINE_ZERO_BYTES = 64;
 
 function compileFunction(state: ModuleState, slot: number): FuncEmitter {
   const { cfg, opts } = state;
@@ -215,7 +208,10 @@ function compileFunction(state: ModuleState, slot: number): FuncEmitter {
   if (opts.mode.zeroStack) {
     // The whole frame, or (verified programs) the part the function can touch.
     const depth = Math.min(MAX_BPF_STACK, (opts.stackDepths?.get(slot) ?? MAX_BPF_STACK) + 7) & ~7;
-    if (depth > 0) {
+    if (depth > 0 && depth <= INLINE_ZERO_BYTES) {
+      // A few plain stores beat memory.fill, which is a call out of the generated code.
+      for (let o = MAX_BPF_STACK - depth; o < MAX_BPF_STACK; o += 8) w.get(e.fp32).i64(0n).mem('i64.store', o);
+    } else if (depth > 0) {
       w.get(e.fp32);
       if (depth < MAX_BPF_STACK) w.i32(MAX_BPF_STACK - depth).op('i32.add');
       w.i32(0).i32(depth).fc('memory.fill').byte(0);
@@ -326,13 +322,28 @@ function lowerInsn(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => vo
   switch (insnClass(insn.code)) {
     case BPF_ALU64: lowerAlu(e, insn, true); return;
     case BPF_ALU: lowerAlu(e, insn, false); return;
-    case BPF_LDX: lowerLdx(e, insn); return;
+    case BPF_LDX: {
+      const cl = state.opts.mode.checked || insnMode(insn.code) !== BPF_MEM ? undefined : state.opts.ctxLoads?.get(insn.idx);
+      if (cl === undefined) lowerLdx(e, insn);
+      else {
+        state.inlinedCtxLoads++;
+        lowerCtxLoad(e, insn, cl, (i) => { entryValue(state, e, i); });
+      }
+      return;
+    }
     case BPF_ST: lowerStore(e, insn, false); return;
     case BPF_STX: lowerStore(e, insn, true); return;
     case BPF_LD: lowerLd(state, e, insn, ret); return;
     case BPF_JMP: lowerCall(state, e, insn); return;
     default: throw new InternalError(`instruction class ${insnClass(insn.code)} reached lowerInsn`);
   }
+}
+
+/** Push entry value `index` (a global), recording that the code reads it. */
+export function entryValue(state: ModuleState, e: FuncEmitter, index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= state.opts.entryValues.length) throw new InternalError(`no entry value ${index}`);
+  state.usedEntryValues.add(index);
+  e.w.gget(ENTRY_VALUE_GLOBAL0 + index);
 }
 
 function lowerLd(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => void): void {

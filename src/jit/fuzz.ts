@@ -354,20 +354,28 @@ export function fuzzHelpers(memory: AddressSpace, trace: string[]): HelperLookup
   return (id) => (id === FUZZ_HELPER_HASH ? hash : id === FUZZ_HELPER_STORE ? store : id === FUZZ_HELPER_CALLBACK ? callback : undefined);
 }
 
-/** Run `insns` on one engine over a fresh copy of `seed` in a buffer of `memory`. */
-export function runEngine(engine: 'interpreter' | 'jit' | 'jit-unchecked', insns: readonly Insn[], memory: AddressSpace, seed: Uint8Array, maxInsns: number): EngineOutcome {
+/**
+ * Run `insns` on one engine over a fresh copy of `seed` in a buffer of `memory`, `repeat` times
+ * on the same buffer (the interpreter one run after the other, stopping at the first error; the
+ * JIT through its repeat entry): the last R0 or the first error.
+ */
+export function runEngine(engine: 'interpreter' | 'jit' | 'jit-unchecked', insns: readonly Insn[], memory: AddressSpace, seed: Uint8Array, maxInsns: number, repeat = 1): EngineOutcome {
   const trace: string[] = [];
   const buf = memory.alloc(FUZZ_BUFFER_BYTES, { kind: 'packet', name: 'fuzz buffer' });
   buf.bytes().set(seed);
   const helpers = fuzzHelpers(memory, trace);
   const packetOf = (ctx: bigint) => (ctx === buf.ptr ? { dataPtr: buf.ptr, lenBytes: FUZZ_BUFFER_BYTES } : undefined);
   let result: string;
-  let vm: { run(args: readonly bigint[]): bigint; dispose(): void } | undefined;
+  let vm: { run(args: readonly bigint[]): bigint; repeat?(args: readonly bigint[], count: number): bigint; dispose(): void } | undefined;
   try {
     vm = engine === 'interpreter'
       ? new Interpreter(insns, { memory, helpers, packetOf, maxInsns })
       : compileProgramSync(insns, { memory, helpers, packetOf, maxInsns, mode: engine === 'jit' ? 'checked' : 'unchecked' });
-    result = `r0=${hex64(vm.run([buf.ptr, BigInt(FUZZ_BUFFER_BYTES)]))}`;
+    const args = [buf.ptr, BigInt(FUZZ_BUFFER_BYTES)];
+    let r0 = 0n;
+    if (vm.repeat !== undefined && repeat > 1) r0 = vm.repeat(args, repeat);
+    else for (let i = 0; i < repeat; i++) r0 = vm.run(args);
+    result = `r0=${hex64(r0)}`;
   } catch (e) {
     if (!isBpfError(e)) throw e;
     result = `error: ${(e as Error).message}`;
@@ -395,15 +403,16 @@ function maskPointers(o: EngineOutcome, buffer: readonly [bigint, bigint]): Engi
 /** A difference between the engines, or undefined when they agree. */
 export function runDifferential(
   insns: readonly Insn[], memory: AddressSpace, seed: Uint8Array, engines: readonly ('jit' | 'jit-unchecked')[] = ['jit'],
-  options: { readonly maxInsns?: number; readonly maskStackPointers?: boolean } = {},
+  options: { readonly maxInsns?: number; readonly maskStackPointers?: boolean; readonly repeat?: number } = {},
 ): string | undefined {
   const maxInsns = options.maxInsns ?? 200_000;
+  const repeat = options.repeat ?? 1;
   const norm = (o: EngineOutcome): EngineOutcome => (options.maskStackPointers ? maskPointers(o, o.bufferRange) : o);
-  const ref = norm(runEngine('interpreter', insns, memory, seed, maxInsns));
+  const ref = norm(runEngine('interpreter', insns, memory, seed, maxInsns, repeat));
   // The interpreter counts instructions, the JIT loop iterations: budget stops are not compared.
   if (ref.result.includes('instruction budget')) return undefined;
   for (const engine of engines) {
-    const got = norm(runEngine(engine, insns, memory, seed, maxInsns));
+    const got = norm(runEngine(engine, insns, memory, seed, maxInsns, repeat));
     if (got.result !== ref.result) return `${engine}: ${got.result}\ninterpreter: ${ref.result}`;
     if (got.buffer !== ref.buffer) return `${engine}: buffer ${got.buffer}\ninterpreter: buffer ${ref.buffer}`;
     if (got.trace.join('\n') !== ref.trace.join('\n')) return `${engine}: trace ${got.trace.join(' ')}\ninterpreter: trace ${ref.trace.join(' ')}`;

@@ -65,3 +65,24 @@ export interface InlineHelper {
 
 /** Chooses the Wasm implementation of a call site, or undefined for the JS helper. */
 export type InlineHelperLookup = (site: InlineSite) => InlineHelper | undefined;
+
+/**
+ * A context field load done in WebAssembly (the kernel's convert_ctx_accesses, for a field whose
+ * converted value the runtime keeps in linear memory): when the context the load goes through is
+ * the one in entry value `ctxPtr`, the value is the `size`-byte word (zero-extended) at linear
+ * address entry value `valuesAt` + `offset`; any other context takes the load import, which
+ * converts as the interpreter does. Only for loads a verifier found to be context field loads.
+ */
+export interface InlineCtxLoad {
+  /** Offset of the field in the context structure: the context starts at the load's address minus this. */
+  readonly fieldOff: number;
+  /** Entry value (i64): the context laid out this way now (a value no context has when none is). */
+  readonly ctxPtr: number;
+  /** Entry value (i32): the linear address of its converted values. */
+  readonly valuesAt: number;
+  readonly offset: number;
+  readonly size: 4 | 8;
+}
+
+/** Chooses the Wasm form of a context field load of `size` bytes at `fieldOff`, or undefined for the import. */
+export type InlineCtxLookup = (fieldOff: number, size: number) => InlineCtxLoad | undefined;

@@ -12,8 +12,8 @@ import { helperName } from '../uapi/helpers.ts';
 import { invalidInsn } from '../vm/alu.ts';
 import { CALLER_SAVED_MASK, FP_MASK } from '../vm/reg-usage.ts';
 import { targetSlot } from './cfg.ts';
-import type { ModuleState } from './compile.ts';
-import { ENTRY_VALUE_GLOBAL0, F_HELPER, F_HELPERX, G_BASE, G_FIDX, G_OUT_R1, type FuncEmitter } from './emit.ts';
+import { entryValue, type ModuleState } from './compile.ts';
+import { F_HELPER, F_HELPERX, G_BASE, G_FIDX, G_OUT_R1, type FuncEmitter } from './emit.ts';
 import type { InlineHelperContext } from './inline.ts';
 
 /** BPF_JMP | BPF_CALL (and callx). */
@@ -85,11 +85,7 @@ function inlineContext(state: ModuleState, e: FuncEmitter, insn: Insn, site: num
       }
       return s.index;
     },
-    entryValue: (i) => {
-      if (!Number.isInteger(i) || i < 0 || i >= state.opts.entryValues.length) throw new InternalError(`no entry value ${i}`);
-      state.usedEntryValues.add(i);
-      w.gget(ENTRY_VALUE_GLOBAL0 + i);
-    },
+    entryValue: (i) => { entryValue(state, e, i); },
     callHost: () => {
       if (state.opts.helpers?.(insn.imm) === undefined) throw new InternalError(`inline helper #${insn.imm} without a JS helper to fall back to`);
       w.i32(site);

@@ -11,8 +11,9 @@ import {
   BPF_MEMSX, BPF_OR, BPF_STORE_REL, BPF_W, BPF_XCHG, BPF_XOR, insnMode, insnSize, sizeBytes,
 } from '../isa/opcodes.ts';
 import { invalidInsn } from '../vm/alu.ts';
-import { F_LDABS, LOAD_U, STORE, type FuncEmitter } from './emit.ts';
-import type { Op } from './wasm/opcodes.ts';
+import { F_LDABS, F_LOAD, LOAD_U, STORE, type FuncEmitter } from './emit.ts';
+import type { InlineCtxLoad } from './inline.ts';
+import { I64, type Op } from './wasm/opcodes.ts';
 
 /** BPF_LDX. */
 export function lowerLdx(e: FuncEmitter, insn: Insn): void {
@@ -23,6 +24,26 @@ export function lowerLdx(e: FuncEmitter, insn: Insn): void {
     return;
   }
   e.load(insn, insn.src, insn.off, size, mode === BPF_MEMSX);
+  e.set(insn.dst);
+}
+
+/**
+ * A verified context field load (BPF_MEM) done in WebAssembly when the context is the one the
+ * runtime laid out (inline.ts InlineCtxLoad), else through the load import as any other context
+ * access. `entryValue` pushes an entry value.
+ */
+export function lowerCtxLoad(e: FuncEmitter, insn: Insn, cl: InlineCtxLoad, entryValue: (index: number) => void): void {
+  const w = e.w;
+  const size = sizeBytes(insnSize(insn.code));
+  e.get(insn.src);
+  if (insn.off !== 0) w.i64(BigInt(insn.off)).op('i64.add');
+  w.tee(e.tmp64c);
+  if (cl.fieldOff !== 0) w.i64(BigInt(cl.fieldOff)).op('i64.sub');
+  entryValue(cl.ctxPtr);
+  w.op('i64.eq').open('if', I64);
+  entryValue(cl.valuesAt);
+  w.mem(cl.size === 8 ? 'i64.load' : 'i64.load32_u', cl.offset);
+  w.op('else').get(e.tmp64c).i32(size).i32(insn.idx).call(F_LOAD).op('end');
   e.set(insn.dst);
 }
 

@@ -11,27 +11,28 @@
  * (init-analysis.ts, or `registersProven` by a verifier), else checked at run time by a second,
  * exact variant of the module, compiled on demand.
  * Checked mode keeps the last region read and written in an access cache (region-cache.ts).
+ * `repeat` runs the program N times in one call into the module (BPF_PROG_TEST_RUN's loop); the
+ * imports and the instance behind each variant of the module are in instance.ts.
  * Works in node / browser.
  */
 import type { Insn } from '../isa/insn.ts';
-import { BPF_IND, MAX_BPF_STACK, MAX_CALL_FRAMES, insnMode } from '../isa/opcodes.ts';
-import { EACCES, EINVAL, ELOOP, EFAULT } from '../uapi/errno.ts';
-import { helperName } from '../uapi/helpers.ts';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/opcodes.ts';
+import { EINVAL, ELOOP, EFAULT } from '../uapi/errno.ts';
 import { InternalError, RunError } from '../util/errors.ts';
 import { hex64 } from '../util/u64.ts';
-import { DEFAULT_MAX_INSNS, MAX_NESTED_RUNS, decodeFuncPtr, type HelperEnv, type HelperFn, type HelperLookup } from '../vm/abi.ts';
+import { DEFAULT_MAX_INSNS, MAX_NESTED_RUNS, decodeFuncPtr, type HelperLookup } from '../vm/abi.ts';
 import type { RunArgs } from '../vm/interpreter.ts';
-import { ldAbs, type PacketLookup } from '../vm/ld-abs.ts';
+import type { PacketLookup } from '../vm/ld-abs.ts';
 import type { AddressSpace } from '../vm/memory.ts';
-import { firstReg } from '../vm/reg-usage.ts';
 import { StackPool } from '../vm/stack-pool.ts';
 import { buildCfg, type ProgramCfg } from './cfg.ts';
 import { compileModule, type CompiledModule } from './compile.ts';
-import { ENTRY_VALUE_GLOBAL0, G_BASE, G_FIDX, G_FP0, GLOBAL_COUNT } from './emit.ts';
-import type { EntryValue, InlineHelperLookup } from './inline.ts';
+import { G_BASE, G_FIDX, G_FP0 } from './emit.ts';
+import type { EntryValue, InlineCtxLoad, InlineHelperLookup } from './inline.ts';
 import { allReadsInitialised, entryMask } from './init-analysis.ts';
-import { install, validateCache, type RegionCache } from './region-cache.ts';
-import { WA, type WasmGlobal, type WasmModule } from './wasm/host.ts';
+import { instantiate, type EntryFn, type Variant } from './instance.ts';
+import { validateCache } from './region-cache.ts';
+import { WA, type WasmModule } from './wasm/host.ts';
 
 /** Options of {@link compileProgram}: the Interpreter's, plus the JIT's own. */
 export interface JitOptions {
@@ -64,6 +65,11 @@ export interface JitOptions {
   readonly inlineHelpers?: InlineHelperLookup;
   /** Values set at each entry for the inline helpers to read (inline.ts). */
   readonly entryValues?: readonly EntryValue[];
+  /**
+   * Unchecked mode: context field loads (slots among `slowAccesses`) done in WebAssembly when the
+   * context is the one the runtime laid out (inline.ts InlineCtxLoad), by slot.
+   */
+  readonly ctxLoads?: ReadonlyMap<number, InlineCtxLoad>;
 }
 
 /** Compilation figures. */
@@ -77,18 +83,10 @@ export interface JitStats {
   readonly compileMs: number;
   /** Helper call sites implemented in WebAssembly. */
   readonly inlinedCalls: number;
+  /** Context field loads done in WebAssembly (JitOptions.ctxLoads). */
+  readonly inlinedCtxLoads: number;
   /** Whether memory accesses are bounds-checked and loops counted (unverified code). */
   readonly checked: boolean;
-}
-
-interface Variant {
-  readonly compiled: CompiledModule;
-  readonly entries: Map<number, (...args: (number | bigint)[]) => bigint>;
-  readonly globals: readonly WasmGlobal[];
-  /** The entry values the code reads, with their globals. */
-  readonly entryValues: readonly { readonly value: EntryValue; readonly global: WasmGlobal }[];
-  /** The regions in the access caches (checked mode). */
-  readonly cache: RegionCache;
 }
 
 function isArgList(args: RunArgs): args is readonly bigint[] {
@@ -99,10 +97,12 @@ function isArgList(args: RunArgs): args is readonly bigint[] {
 export class JitProgram {
   readonly insns: readonly Insn[];
   readonly memory: AddressSpace;
-  stats: JitStats = { insns: 0, wasmBytes: 0, functions: 0, dispatcherFunctions: 0, dynamicInit: false, compileMs: 0, inlinedCalls: 0, checked: true };
+  stats: JitStats = { insns: 0, wasmBytes: 0, functions: 0, dispatcherFunctions: 0, dynamicInit: false, compileMs: 0, inlinedCalls: 0, inlinedCtxLoads: 0, checked: true };
   private readonly opts: JitOptions;
   private readonly cfg: ProgramCfg;
   private readonly checked: boolean;
+  /** Whether code may use the access caches (checked mode, or context accesses through the imports). */
+  private readonly usesCache: boolean;
   /** Frame pointer (stack top) of each absolute frame index. */
   private readonly framePtrs: bigint[] = [];
   private readonly stacks: StackPool;
@@ -115,6 +115,8 @@ export class JitProgram {
   private disposed = false;
 
   private readonly dynamicPrimary: boolean;
+  /** Whether slot 0 starts a function (the entry of run() and repeat()). */
+  private readonly hasMain: boolean;
 
   /** Use {@link compileProgram} or {@link compileProgramSync}. */
   private constructor(insns: readonly Insn[], options: JitOptions) {
@@ -122,9 +124,11 @@ export class JitProgram {
     this.memory = options.memory;
     this.opts = options;
     this.checked = (options.mode ?? 'checked') === 'checked';
+    this.usesCache = this.checked || (options.slowAccesses?.size ?? 0) > 0;
     this.cfg = buildCfg(insns, options.entrySlots ?? [0]);
     this.dynamicPrimary = options.registersProven !== true && ![...this.cfg.functions.keys()].every((s) => this.readsProven(s, 5));
     this.stacks = new StackPool(options.memory);
+    this.hasMain = this.cfg.functions.has(0);
   }
 
   /**
@@ -166,11 +170,11 @@ export class JitProgram {
   }
 
   private finish(compiled: CompiledModule, mod: WasmModule, t0: number): void {
-    this.primaryVariant = this.instantiate(compiled, mod);
+    this.primaryVariant = this.instantiate(compiled, mod, this.dynamicPrimary);
     this.stats = {
       insns: this.insns.length, wasmBytes: compiled.bytes.length, functions: this.cfg.functions.size,
       dispatcherFunctions: compiled.dispatcherFunctions, dynamicInit: this.dynamicPrimary, compileMs: Date.now() - t0,
-      inlinedCalls: compiled.inlinedCalls, checked: this.checked,
+      inlinedCalls: compiled.inlinedCalls, inlinedCtxLoads: compiled.inlinedCtxLoads, checked: this.checked,
     };
   }
 
@@ -204,83 +208,16 @@ export class JitProgram {
       inlineHelpers: this.opts.inlineHelpers,
       stackDepths: this.opts.stackDepths,
       entryValues: this.opts.entryValues ?? [],
+      ctxLoads: this.opts.ctxLoads,
       resolveLdImm64: this.opts.resolveLdImm64,
     });
   }
 
-  private instantiate(compiled: CompiledModule, mod: WasmModule): Variant {
-    const memory = this.memory;
-    const helpers = this.opts.helpers;
-    const sites = compiled.helperSites.map(({ insn }) => {
-      const env: HelperEnv = { memory, insnIdx: insn.idx, callFunction: (fp, args) => this.callFunction(fp, args, insn.idx) };
-      return { insn, env, fn: helpers?.(insn.imm) };
-    });
-    let globals: WasmGlobal[] = [];
-    const cache: RegionCache = { read: undefined, write: undefined };
-    const call = (fn: HelperFn, env: HelperEnv, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-      const r0: unknown = fn(env, BigInt.asUintN(64, a), BigInt.asUintN(64, b), BigInt.asUintN(64, c), BigInt.asUintN(64, d), BigInt.asUintN(64, e));
-      if (typeof r0 !== 'bigint') throw new InternalError(`helper #${id} returned ${typeof r0}, not a bigint`);
-      validateCache(globals, cache);
-      return r0;
-    };
-    const imports = {
-      env: {
-        memory: memory.memory,
-        helper: (site: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-          const s = sites[site]!;
-          return call(s.fn!, s.env, s.insn.imm, a, b, c, d, e);
-        },
-        helperx: (id: number, site: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-          const s = sites[site]!;
-          const fn = helpers?.(id);
-          if (fn === undefined) {
-            const name = helperName(id);
-            const what = name === undefined ? `#${id}` : `bpf_${name}#${id}`;
-            throw new RunError(`helper ${what} is not available here (insn ${s.insn.idx})`, s.insn.idx, EINVAL);
-          }
-          return call(fn, s.env, id, a, b, c, d, e);
-        },
-        trap: (i: number): never => {
-          throw compiled.errors[i] ?? new InternalError(`unknown JIT trap ${i}`);
-        },
-        readok: (insnIdx: number, missing: number): never => {
-          throw new RunError(`R${firstReg(missing)} !read_ok (insn ${insnIdx})`, insnIdx, EACCES);
-        },
-        check: (addr: bigint, size: number, write: number, insnIdx: number): number => {
-          const ptr = BigInt.asUintN(64, addr);
-          const off = memory.check(ptr, size, write ? 'write' : 'read', insnIdx);
-          install(globals, cache, memory.find(ptr, size));
-          return off;
-        },
-        load: (addr: bigint, size: number, insnIdx: number): bigint => {
-          const ptr = BigInt.asUintN(64, addr);
-          const v = memory.load(ptr, size as 1 | 2 | 4 | 8, insnIdx);
-          install(globals, cache, memory.find(ptr, size));
-          return v;
-        },
-        store: (addr: bigint, size: number, value: bigint, insnIdx: number): void => {
-          const ptr = BigInt.asUintN(64, addr);
-          memory.store(ptr, size as 1 | 2 | 4 | 8, BigInt.asUintN(64, value), insnIdx);
-          install(globals, cache, memory.find(ptr, size));
-        },
-        ldabs: (site: number, r6: bigint, src: bigint): bigint => {
-          const insn = compiled.ldAbsSites[site]!;
-          const regs: bigint[] = new Array<bigint>(11).fill(0n);
-          // LD_IND reads its src register (the Wasm side passes it); LD_ABS ignores the field.
-          if (insnMode(insn.code) === BPF_IND) regs[insn.src & 0xf] = BigInt.asUintN(64, src);
-          regs[6] = BigInt.asUintN(64, r6);
-          return ldAbs(memory, insn, regs, this.opts.packetOf) ?? -1n;
-        },
-      },
-    };
-    const inst = new WA.Instance(mod, imports);
-    globals = Array.from({ length: GLOBAL_COUNT }, (_, g) => inst.exports[`g${g}`] as WasmGlobal);
-    this.framePtrs.forEach((fp, i) => { globals[G_FP0 + i]!.value = fp; });
-    const entries = new Map<number, (...args: (number | bigint)[]) => bigint>();
-    for (const [slot, name] of compiled.entries) entries.set(slot, inst.exports[name] as (...args: (number | bigint)[]) => bigint);
-    const values = this.opts.entryValues ?? [];
-    const entryValues = compiled.usedEntryValues.map((i) => ({ value: values[i]!, global: inst.exports[`g${ENTRY_VALUE_GLOBAL0 + i}`] as WasmGlobal }));
-    return { compiled, entries, globals, entryValues, cache };
+  private instantiate(compiled: CompiledModule, mod: WasmModule, dynamic: boolean): Variant {
+    return instantiate({
+      memory: this.memory, helpers: this.opts.helpers, packetOf: this.opts.packetOf, entryValues: this.opts.entryValues ?? [],
+      framePtrs: this.framePtrs, callFunction: (fp, args, insnIdx) => this.callFunction(fp, args, insnIdx),
+    }, compiled, mod, dynamic);
   }
 
   /**
@@ -289,11 +226,44 @@ export class JitProgram {
    * nesting or loop budgets, or runs off its end.
    */
   run(args: RunArgs = [], entrySlot = 0): bigint {
+    if (entrySlot === 0 && this.hasMain && isArgList(args)) return this.enter(0, args, 0);
     const list = isArgList(args) ? args : [args.r1, args.r2, args.r3, args.r4, args.r5].map((v) => v ?? 0n);
-    if (!this.cfg.functions.has(entrySlot)) {
-      throw new RunError(`entry slot ${entrySlot} is not the start of a compiled function`, entrySlot, EINVAL);
-    }
+    this.checkEntrySlot(entrySlot);
     return this.enter(entrySlot, list, entrySlot);
+  }
+
+  private checkEntrySlot(slot: number): void {
+    if (!this.cfg.functions.has(slot)) throw new RunError(`entry slot ${slot} is not the start of a compiled function`, slot, EINVAL);
+  }
+
+  /**
+   * Run from slot 0 `count` times (1 .. 2^32 - 1) with the same R1..R5 = args, as `count` calls of
+   * {@link run} would, but in one call into the module (BPF_PROG_TEST_RUN's `repeat` loop);
+   * returns the last R0. A fault stops the loop with the error `run` would throw.
+   * @throws {RunError} as run; {InternalError} for a count outside 1 .. 2^32 - 1.
+   */
+  repeat(args: readonly bigint[], count: number): bigint {
+    if (!Number.isInteger(count) || count < 1 || count > 0xffff_ffff) throw new InternalError(`repeat count ${count} is not in 1 .. 2^32 - 1`);
+    if (!this.hasMain) this.checkEntrySlot(0);
+    const v = this.entryChecks(0, args, 0);
+    if (this.nest > 0 || v.repeat === undefined) {
+      let r0 = 0n;
+      for (let i = 0; i < count; i++) r0 = this.enter(0, args, 0);
+      return r0;
+    }
+    this.outerEntry(v);
+    const fn = v.repeat;
+    this.nest = 1;
+    try {
+      const r = v.dynamic
+        ? fn(0, args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n, entryMask(args.length), count | 0)
+        : fn(0, args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n, count | 0);
+      return r < 0n ? BigInt.asUintN(64, r) : r;
+    } catch (e) {
+      throw this.translate(e, 0);
+    } finally {
+      this.nest = 0;
+    }
   }
 
   /**
@@ -316,48 +286,73 @@ export class JitProgram {
     this.release();
   }
 
-  private enter(slot: number, args: readonly bigint[], insnIdx: number): bigint {
-    if (args.length > 5) throw new InternalError(`a BPF function takes at most 5 arguments, got ${args.length}`);
+  /** The checks of every entry; the variant to enter. */
+  private entryChecks(slot: number, args: readonly bigint[], insnIdx: number): Variant {
+    const argc = args.length;
+    if (argc > 5) throw new InternalError(`a BPF function takes at most 5 arguments, got ${argc}`);
     if (this.disposed) throw new InternalError('JitProgram used after dispose()');
     if (this.nest >= MAX_NESTED_RUNS) {
       throw new RunError(`too many nested BPF runs (more than ${MAX_NESTED_RUNS}) at insn ${insnIdx}`, insnIdx, ELOOP);
     }
-    let v = this.primaryVariant;
+    const v = this.primaryVariant;
     if (v === undefined) throw new InternalError('JitProgram used before compilation finished');
-    const dynamic = this.dynamicPrimary;
-    if (!dynamic && args.length < 5 && !this.readsProven(slot, args.length)) {
-      if (this.exact === undefined) {
-        const compiled = this.compiledFor(true);
-        this.exact = this.instantiate(compiled, compileModuleBytes(compiled.bytes));
-      }
-      v = this.exact;
+    if (v.dynamic || argc === 5 || this.readsProven(slot, argc)) return v;
+    if (this.exact === undefined) {
+      const compiled = this.compiledFor(true);
+      this.exact = this.instantiate(compiled, compileModuleBytes(compiled.bytes), true);
     }
-    const base = this.nest * MAX_CALL_FRAMES;
-    this.ensureFrames(base + MAX_CALL_FRAMES);
-    const fn = v.entries.get(slot)!;
-    const saved = this.nest > 0 ? [v.globals[G_FIDX]!.value, v.globals[G_BASE]!.value] as const : undefined;
-    // Entry values: set for this entry, the outer entry's given back when a nested one returns.
+    return this.exact;
+  }
+
+  /** Before an entry from outside any run: the first run's frames, the entry values, the caches. */
+  private outerEntry(v: Variant): void {
+    if (this.framePtrs.length < MAX_CALL_FRAMES) this.ensureFrames(MAX_CALL_FRAMES);
     const evs = v.entryValues;
-    const savedValues = this.nest > 0 && evs.length > 0 ? evs.map((ev) => ev.global.value) : undefined;
     for (let i = 0; i < evs.length; i++) evs[i]!.global.value = evs[i]!.value.read();
-    validateCache(v.globals, v.cache);
+    if (this.usesCache) validateCache(v.globals, v.cache);
+  }
+
+  private enter(slot: number, args: readonly bigint[], insnIdx: number): bigint {
+    const v = this.entryChecks(slot, args, insnIdx);
+    const fn = slot === 0 && v.main !== undefined ? v.main : v.entries.get(slot)!;
+    if (this.nest > 0) return this.enterNested(v, fn, args, insnIdx);
+    this.outerEntry(v);
     // No closures here: this is the per-run path (and bundlers may wrap closures in __name calls).
-    const a0 = args[0] ?? 0n;
-    const a1 = args[1] ?? 0n;
-    const a2 = args[2] ?? 0n;
-    const a3 = args[3] ?? 0n;
-    const a4 = args[4] ?? 0n;
-    this.nest++;
+    this.nest = 1;
     try {
-      const r = v === this.exact || dynamic
-        ? fn(base, a0, a1, a2, a3, a4, entryMask(args.length))
-        : fn(base, a0, a1, a2, a3, a4);
+      const r = v.dynamic
+        ? fn(0, args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n, entryMask(args.length))
+        : fn(0, args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n);
       return r < 0n ? BigInt.asUintN(64, r) : r;
     } catch (e) {
-      if (saved !== undefined) {
-        v.globals[G_FIDX]!.value = saved[0];
-        v.globals[G_BASE]!.value = saved[1];
-      }
+      throw this.translate(e, insnIdx);
+    } finally {
+      this.nest = 0;
+    }
+  }
+
+  /**
+   * An entry while a run is in progress (a callback from a helper): fresh frames above the outer
+   * run's, and the outer run's frame globals and entry values given back afterwards.
+   */
+  private enterNested(v: Variant, fn: EntryFn, args: readonly bigint[], insnIdx: number): bigint {
+    const base = this.nest * MAX_CALL_FRAMES;
+    this.ensureFrames(base + MAX_CALL_FRAMES);
+    const savedFidx = v.globals[G_FIDX]!.value;
+    const savedBase = v.globals[G_BASE]!.value;
+    const evs = v.entryValues;
+    const savedValues = evs.length > 0 ? evs.map((ev) => ev.global.value) : undefined;
+    for (let i = 0; i < evs.length; i++) evs[i]!.global.value = evs[i]!.value.read();
+    if (this.usesCache) validateCache(v.globals, v.cache);
+    this.nest++;
+    try {
+      const r = v.dynamic
+        ? fn(base, args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n, entryMask(args.length))
+        : fn(base, args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n);
+      return r < 0n ? BigInt.asUintN(64, r) : r;
+    } catch (e) {
+      v.globals[G_FIDX]!.value = savedFidx;
+      v.globals[G_BASE]!.value = savedBase;
       throw this.translate(e, insnIdx);
     } finally {
       this.nest--;

@@ -10,7 +10,7 @@ import type { AddressSpace } from '../vm/memory.ts';
 import type { PacketLookup } from '../vm/ld-abs.ts';
 import { Interpreter } from '../vm/interpreter.ts';
 import { compileProgramSync } from '../jit/program.ts';
-import type { EntryValue, InlineHelperLookup } from '../jit/inline.ts';
+import type { EntryValue, InlineCtxLoad, InlineCtxLookup, InlineHelperLookup } from '../jit/inline.ts';
 import type { VerifierResult } from '../verifier/types.ts';
 import { BpfError, isBpfError } from '../util/errors.ts';
 import { E2BIG, EINVAL } from '../uapi/errno.ts';
@@ -26,8 +26,17 @@ export const DEFAULT_ENGINE: EngineName = 'jit';
 
 /** What the runtime needs from an engine (the Interpreter's shape). */
 export interface Engine {
+  /** The program's instructions. */
+  readonly insns: readonly Insn[];
   /** Runs the program from its first instruction with R1..R5 = args; returns R0. */
   run(args: readonly bigint[]): bigint;
+  /**
+   * Runs the program from its first instruction `count` times (1 .. 2^32 - 1) with the same args,
+   * exactly as `count` calls of run, without coming back to the runtime between runs; returns the
+   * last R0, or throws the first run's error. Optional (the JIT has it): BPF_PROG_TEST_RUN's
+   * `repeat` uses it for programs that leave nothing for the runtime to reset between runs.
+   */
+  repeat?(args: readonly bigint[], count: number): bigint;
   /** Calls a subprogram by function pointer (callbacks). */
   callFunction(funcPtr: bigint, args: readonly bigint[]): bigint;
   /** Frees the engine's memory (stacks, compiled code). */
@@ -38,6 +47,8 @@ export interface Engine {
 export interface VerifiedProgram {
   /** Slots of the loads and stores of the context (converted at run time, as the kernel rewrites them). */
   readonly ctxAccessSlots: ReadonlySet<number>;
+  /** The context field each of those loads reads (offset in the uapi struct, size), by slot. */
+  readonly ctxLoadFields?: ReadonlyMap<number, { readonly off: number; readonly size: number }>;
   /** Stack bytes each subprogram (by first slot) can touch. */
   readonly stackDepths?: ReadonlyMap<number, number>;
 }
@@ -45,8 +56,13 @@ export interface VerifiedProgram {
 /** The facts of a verifier result the engines use. */
 export function verifiedProgram(result: VerifierResult): VerifiedProgram {
   const ctxAccessSlots = new Set<number>();
-  for (const [slot, fact] of result.facts) if (fact.kind === 'ctx') ctxAccessSlots.add(slot);
-  return { ctxAccessSlots, stackDepths: new Map(result.subprogs.map((s) => [s.start, s.stackDepth])) };
+  const ctxLoadFields = new Map<number, { off: number; size: number }>();
+  for (const [slot, fact] of result.facts) {
+    if (fact.kind !== 'ctx') continue;
+    ctxAccessSlots.add(slot);
+    if (!fact.write) ctxLoadFields.set(slot, { off: fact.off, size: fact.size });
+  }
+  return { ctxAccessSlots, ctxLoadFields, stackDepths: new Map(result.subprogs.map((s) => [s.start, s.stackDepth])) };
 }
 
 /** Everything an engine is built from. */
@@ -71,7 +87,12 @@ export interface EngineOptions {
    * JIT only: helper call sites implemented in WebAssembly instead of a call into JS, and the
    * values they read (set at each entry).
    */
-  readonly inline?: { readonly helpers: InlineHelperLookup; readonly entryValues: readonly EntryValue[] };
+  readonly inline?: {
+    readonly helpers: InlineHelperLookup;
+    readonly entryValues: readonly EntryValue[];
+    /** Verified programs: the context field loads done in WebAssembly (the program type's layout). */
+    readonly ctxLoads?: InlineCtxLookup;
+  };
 }
 
 /** True when `name` is an engine of this build. */
@@ -115,5 +136,16 @@ function compileJit(insns: readonly Insn[], options: EngineOptions): Engine {
       : { mode: 'checked' }),
     ...(options.maxInsns !== undefined ? { maxInsns: options.maxInsns } : {}),
     ...(options.inline !== undefined ? { inlineHelpers: options.inline.helpers, entryValues: options.inline.entryValues } : {}),
+    ...(v !== undefined && options.inline?.ctxLoads !== undefined ? { ctxLoads: inlineCtxLoads(v, options.inline.ctxLoads) } : {}),
   });
+}
+
+/** The context loads of a verified program the layout lets WebAssembly do, by slot. */
+function inlineCtxLoads(v: VerifiedProgram, lookup: InlineCtxLookup): Map<number, InlineCtxLoad> {
+  const loads = new Map<number, InlineCtxLoad>();
+  for (const [slot, field] of v.ctxLoadFields ?? []) {
+    const cl = lookup(field.off, field.size);
+    if (cl !== undefined) loads.set(slot, cl);
+  }
+  return loads;
 }

@@ -277,7 +277,7 @@ export class BpfObject {
         },
         packetOf: (ctx) => rt.packets.get(ctx),
         ...(options.maxInsns !== undefined ? { maxInsns: options.maxInsns } : {}),
-        inline: wasmHelpers(rt, table),
+        inline: wasmHelpers(rt, table, spec.type),
         ...(this.#verification.has(spec.name) ? { verified: verifiedProgram(this.#verification.get(spec.name)!) } : {}),
       });
       const prog = new LoadedProgram(rt, spec, engine, used);

@@ -12,6 +12,10 @@ import {
   BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, BPF_PROG_TYPE_SCHED_ACT,
   BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_XDP, progTypeName,
 } from '../uapi/bpf.ts';
+import type { Insn } from '../isa/insn.ts';
+import { BPF_CALL, BPF_HELPER_CALL, BPF_JMP, BPF_X } from '../isa/opcodes.ts';
+import { BPF_FUNC_tail_call } from '../uapi/helpers.ts';
+import type { Engine } from './engine.ts';
 import type { LoadedProgram } from './program.ts';
 import { runSkb } from './skb-run.ts';
 import { runXdp } from './xdp-run.ts';
@@ -66,15 +70,43 @@ export function newRunState(prog: LoadedProgram, options: RunOptions, xdp?: RunS
   return { cpu, xdp, redirect: undefined, tailCalls: 0 };
 }
 
-/** @internal bpf_test_run: runs `count` times on `ctx`; the last return value and the mean duration. */
+/** Whether `insns` may call bpf_tail_call (directly, or through callx with any helper id). */
+function mayTailCall(insns: readonly Insn[]): boolean {
+  return insns.some((i) => i.code === (BPF_JMP | BPF_CALL | BPF_X) || (i.code === (BPF_JMP | BPF_CALL) && i.src === BPF_HELPER_CALL && i.imm === BPF_FUNC_tail_call));
+}
+
+/** Engines whose repeat entry the test run may use (see repeatRun), by engine. */
+const repeatable = new WeakMap<Engine, boolean>();
+
+function canRepeatInEngine(engine: Engine): boolean {
+  let ok = repeatable.get(engine);
+  if (ok === undefined) {
+    ok = engine.repeat !== undefined && !mayTailCall(engine.insns);
+    repeatable.set(engine, ok);
+  }
+  return ok;
+}
+
+/**
+ * @internal bpf_test_run: runs `count` times on `ctx`; the last return value and the mean
+ * duration. Each run starts with no tail calls taken; programs that cannot tail call run the
+ * whole loop in the engine (Engine.repeat), as the kernel's loop calls the JITed program, and the
+ * others one run at a time through LoadedProgram.execute, which follows their tail calls.
+ */
 export function repeatRun(prog: LoadedProgram, state: RunState, ctx: bigint, count: number): { retval: number; durationNs: number } {
   const rt = prog.runtime;
   return rt.withRun(state, () => {
     let r0 = 0n;
+    const engine = prog.engine;
     const start = rt.stopwatch();
-    for (let i = 0; i < count; i++) {
+    if (canRepeatInEngine(engine)) {
       state.tailCalls = 0;
-      r0 = prog.execute(ctx);
+      r0 = engine.repeat!([ctx], count);
+    } else {
+      for (let i = 0; i < count; i++) {
+        state.tailCalls = 0;
+        r0 = prog.execute(ctx);
+      }
     }
     const durationNs = Math.max(0, Math.floor((rt.stopwatch() - start) / count));
     return { retval: Number(BigInt.asIntN(32, r0)), durationNs };

@@ -9,9 +9,14 @@
  *
  * Context loads are converted at run time (the kernel's xdp_convert_ctx_access): a 4-byte load of
  * xdp_md.data / data_end / data_meta yields the 64-bit packet pointer; the other fields read the
- * run's values; stores are refused. Works in node / browser.
+ * run's values; stores are refused. The converted values live in linear memory (a u64 per field,
+ * kept up to date when helpers move the packet), where the JIT reads them in line for verified
+ * programs (wasm-helpers/index.ts); the region's field hook reads the same words for everything
+ * else. Works in node / browser.
  */
 import type { RunState, XdpBuff } from '../helpers/impl/run-state.ts';
+import type { AddressSpace, Region } from '../vm/memory.ts';
+import type { Runtime } from './runtime.ts';
 import { ETH_HLEN, SKB_SHARED_INFO_BYTES, xdpMetalenInvalid } from '../helpers/impl/xdp.ts';
 import { BpfError } from '../util/errors.ts';
 import { E2BIG, EINVAL, ENODEV } from '../uapi/errno.ts';
@@ -82,25 +87,30 @@ export function runXdp(prog: LoadedProgram, options: RunOptions): RunResult {
     else if (rxQueue >= 1) throw new BpfError(EINVAL, `program '${name}': lo has 1 RX queue, rx_queue_index ${rxQueue}`);
   }
 
-  const mem = prog.runtime.memory;
+  const rt = prog.runtime;
+  const mem = rt.memory;
   const frame = mem.alloc(XDP_FRAME_SZ, { kind: 'packet', name: `${name}.xdp_frame` });
   const md = mem.alloc(XDP_MD_BYTES, { kind: 'ctx', name: `${name}.xdp_md`, writable: false });
+  const converted = mem.alloc(XDP_MD_FIELDS * 8, { kind: 'scratch', name: `${name}.xdp_md.converted`, writable: false });
+  const layouts = convertedContexts(rt);
   try {
     frame.bytes().set(data, headroom);
-    const x: XdpBuff = { framePtr: frame.ptr, frameSz: XDP_FRAME_SZ, dataMeta: headroom, data: headroom + metalen, dataEnd: headroom + size };
-    const fields = [
-      () => frame.ptr + BigInt(x.data),
-      () => frame.ptr + BigInt(x.dataEnd),
-      () => frame.ptr + BigInt(x.dataMeta),
-      () => BigInt(ingress),
-      () => BigInt(rxQueue),
-      () => 0n, // egress_ifindex: only devmap programs have one
-    ];
+    const x = new ConvertedXdpBuff(frame, converted, headroom, headroom + metalen, headroom + size);
+    mem.dataView().setBigUint64(converted.offset + 3 * 8, BigInt(ingress), true);
+    mem.dataView().setBigUint64(converted.offset + 4 * 8, BigInt(rxQueue), true);
+    // egress_ifindex (word 5) stays 0: only devmap programs have one.
     md.fields = {
-      load: (off, sz) => (sz === 4 && off % 4 === 0 ? fields[off / 4]?.() : undefined),
+      load: (off, sz) => (sz === 4 && off % 4 === 0 && off < XDP_MD_BYTES ? mem.dataView().getBigUint64(converted.offset + off * 2, true) : undefined),
     };
     const state: RunState = newRunState(prog, options, x);
-    const { retval, durationNs } = repeatRun(prog, state, md.ptr, count);
+    layouts.push({ ctx: md.ptr, values: converted.offset });
+    let result: { retval: number; durationNs: number };
+    try {
+      result = repeatRun(prog, state, md.ptr, count);
+    } finally {
+      layouts.pop();
+    }
+    const { retval, durationNs } = result;
     const dataOut = mem.u8().slice(frame.offset + x.dataMeta, frame.offset + x.dataEnd);
     let ctxOut: Uint8Array | undefined;
     if (ctx !== undefined) {
@@ -111,7 +121,80 @@ export function runXdp(prog: LoadedProgram, options: RunOptions): RunResult {
     }
     return { retval, durationNs, dataOut, ...(ctxOut !== undefined ? { ctxOut } : {}), ...(state.redirect !== undefined ? { redirect: state.redirect } : {}) };
   } finally {
+    mem.free(converted);
     mem.free(md);
     mem.free(frame);
+  }
+}
+
+/** xdp_md's fields: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex. */
+const XDP_MD_FIELDS = 6;
+
+/** An xdp_md context whose fields' converted values are in linear memory (see xdpContextLoads). */
+export interface ConvertedXdpMd {
+  /** The xdp_md region's pointer. */
+  readonly ctx: bigint;
+  /** Linear address of the converted values: a u64 per field, in xdp_md's order. */
+  readonly values: number;
+}
+
+/** The converted contexts of the XDP runs in progress, innermost last, per runtime. */
+const converted = new WeakMap<Runtime, ConvertedXdpMd[]>();
+
+function convertedContexts(rt: Runtime): ConvertedXdpMd[] {
+  let list = converted.get(rt);
+  if (list === undefined) {
+    list = [];
+    converted.set(rt, list);
+  }
+  return list;
+}
+
+/** The converted context of the innermost XDP test run in progress on `rt`, if any. */
+export function currentConvertedXdpMd(rt: Runtime): ConvertedXdpMd | undefined {
+  const list = converted.get(rt);
+  return list === undefined ? undefined : list[list.length - 1];
+}
+
+/**
+ * Where the converted value of the xdp_md field load of `size` bytes at `off` is, relative to the
+ * converted values: the 4-byte loads of the six fields (the 64-bit packet pointers for data,
+ * data_end and data_meta, as xdp_convert_ctx_access gives them); undefined for other loads.
+ */
+export function xdpConvertedOffset(off: number, size: number): number | undefined {
+  return size === 4 && off % 4 === 0 && off >= 0 && off < XDP_MD_BYTES ? off * 2 : undefined;
+}
+
+/**
+ * The XDP buffer of a test run, keeping the packet pointers the program reads through xdp_md
+ * (data, data_end, data_meta) up to date in the converted values whenever a helper moves them.
+ */
+class ConvertedXdpBuff implements XdpBuff {
+  readonly framePtr: bigint;
+  readonly frameSz = XDP_FRAME_SZ;
+  readonly #mem: AddressSpace;
+  readonly #at: number;
+  #data = 0;
+  #dataEnd = 0;
+  #dataMeta = 0;
+
+  constructor(frame: Region, values: Region, dataMeta: number, data: number, dataEnd: number) {
+    this.framePtr = frame.ptr;
+    this.#mem = values.space;
+    this.#at = values.offset;
+    this.data = data;
+    this.dataEnd = dataEnd;
+    this.dataMeta = dataMeta;
+  }
+
+  get data(): number { return this.#data; }
+  set data(v: number) { this.#data = v; this.#put(0, v); }
+  get dataEnd(): number { return this.#dataEnd; }
+  set dataEnd(v: number) { this.#dataEnd = v; this.#put(1, v); }
+  get dataMeta(): number { return this.#dataMeta; }
+  set dataMeta(v: number) { this.#dataMeta = v; this.#put(2, v); }
+
+  #put(word: number, off: number): void {
+    this.#mem.dataView().setBigUint64(this.#at + word * 8, this.framePtr + BigInt(off), true);
   }
 }

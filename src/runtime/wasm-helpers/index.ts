@@ -12,21 +12,24 @@
  * - bpf_get_prandom_u32, one step of the runtime's generator, whose state is in linear memory
  *   (random.ts), so JS helpers and every program draw from one sequence.
  *
- * Everything else, and calls whose map is only known at run time, use the JS helpers.
+ * Everything else, and calls whose map is only known at run time, use the JS helpers. For XDP
+ * programs the verified context loads of xdp_md's fields are also read in line, from the
+ * converted values of the test run in progress (xdp-run.ts), guarded by the context's pointer.
  * Works in node / browser.
  */
-import type { EntryValue, InlineHelper, InlineHelperContext, InlineHelperLookup, SharedFunction } from '../../jit/inline.ts';
+import type { EntryValue, InlineCtxLookup, InlineHelper, InlineHelperContext, InlineHelperLookup, SharedFunction } from '../../jit/inline.ts';
 import { I64 } from '../../jit/wasm/opcodes.ts';
 import { ArrayMap } from '../../maps/array.ts';
 import type { HelperFn } from '../../vm/abi.ts';
 import { ADDR_BASE } from '../../vm/memory.ts';
 import { VirtualClock } from '../../timers/virtual-clock.ts';
-import { CLOCK_MONOTONIC } from '../../uapi/bpf.ts';
+import { BPF_PROG_TYPE_XDP, CLOCK_MONOTONIC } from '../../uapi/bpf.ts';
 import {
   BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, BPF_FUNC_map_delete_elem, BPF_FUNC_map_lookup_elem,
   BPF_FUNC_map_update_elem,
 } from '../../uapi/helpers.ts';
 import type { Runtime } from '../runtime.ts';
+import { currentConvertedXdpMd, xdpConvertedOffset } from '../xdp-run.ts';
 import { FALLBACK, buildDelete, buildLookup, buildUpdate } from './htab-ops.ts';
 import { htabLayout, type HtabLayout } from './htab.ts';
 import { MAX_INLINE_KEY_BYTES } from './jhash.ts';
@@ -36,22 +39,36 @@ import type { SharedRandom } from './random.ts';
 /** Entry value indices. */
 const EV_CPU = 0;
 const EV_MONOTONIC_NS = 1;
+/** XDP programs: the xdp_md of the test run in progress, and where its converted fields are. */
+const EV_XDP_CTX = 2;
+const EV_XDP_VALUES = 3;
+/** EV_XDP_CTX outside XDP test runs: no context pointer is ever all ones. */
+const NO_CTX = -1n;
 
-/** What the JIT takes: the call-site lookup and the entry values it reads. */
+/** What the JIT takes: the call-site lookup, the entry values it reads, the context loads in line. */
 export interface WasmHelpers {
   readonly helpers: InlineHelperLookup;
   readonly entryValues: readonly EntryValue[];
+  readonly ctxLoads?: InlineCtxLookup;
 }
 
 /**
  * The Wasm helpers of a program of `runtime` whose JS helpers are `table` (only helpers the table
  * has are replaced, so a program type without a helper still fails where the JS table would).
+ * With the program type, also its context field loads that can be read in line: for XDP, the
+ * xdp_md fields of the test run in progress (xdp-run.ts keeps their converted values in memory).
  */
-export function wasmHelpers(runtime: Runtime, table: ReadonlyMap<number, HelperFn>): WasmHelpers {
+export function wasmHelpers(runtime: Runtime, table: ReadonlyMap<number, HelperFn>, progType?: number): WasmHelpers {
   const entryValues: EntryValue[] = [
     { type: 'i32', read: () => runtime.currentCpu },
     { type: 'i64', read: () => runtime.clock.nowNs(CLOCK_MONOTONIC) },
+    { type: 'i64', read: () => currentConvertedXdpMd(runtime)?.ctx ?? NO_CTX },
+    { type: 'i32', read: () => currentConvertedXdpMd(runtime)?.values ?? 0 },
   ];
+  const ctxLoads: InlineCtxLookup | undefined = progType !== BPF_PROG_TYPE_XDP ? undefined : (off, size) => {
+    const at = xdpConvertedOffset(off, size);
+    return at === undefined ? undefined : { fieldOff: off, ctxPtr: EV_XDP_CTX, valuesAt: EV_XDP_VALUES, offset: at, size: 8 };
+  };
   const virtualTime = runtime.clock instanceof VirtualClock;
   const helpers: InlineHelperLookup = (site) => {
     if (!table.has(site.helperId)) return undefined;
@@ -76,7 +93,7 @@ export function wasmHelpers(runtime: Runtime, table: ReadonlyMap<number, HelperF
         return undefined;
     }
   };
-  return { helpers, entryValues };
+  return { helpers, entryValues, ...(ctxLoads !== undefined ? { ctxLoads } : {}) };
 }
 
 /**
