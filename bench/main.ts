@@ -12,7 +12,9 @@
  * JitProgram.run of the compiled program with (pointer, length) arguments, timed from outside
  * (no test run around it), for the programs without maps. The kernel's verifier accepts every
  * benchmark program in the same run. JIT rows carry the compile time per instruction (CFG, Wasm
- * encoding, WebAssembly.Module, instantiation; median of 15).
+ * encoding, WebAssembly.Module, instantiation; median of 15). bench/run-cost.ts adds a tc version
+ * of parse64 (BPF_PROG_TYPE_SCHED_CLS test runs on both sides) and the cost of single runs
+ * (`run({ data })` without repeat, timed from outside; no kernel figure).
  */
 import { parseArgs } from 'node:util';
 import { assemble } from '../src/isa/asm.ts';
@@ -24,6 +26,7 @@ import { kernelAvailable, runOnKernel } from '../tools/kernel/runner.ts';
 import { BENCH_PROGRAMS, KERNEL_PACKET_PROLOGUE, TSBPF_PACKET_PROLOGUE, type BenchProgram } from './programs.ts';
 import { medianNs, timeIt } from './timing.ts';
 import { MAP_BENCHES, mapBenchRows } from './map-programs.ts';
+import { RUN_COST_BENCHES, runCostRows } from './run-cost.ts';
 import { TEST_RUN_ENGINES, loadBench, testRunNs } from './test-run.ts';
 import { timerBench } from './timers.ts';
 import { verifyBench } from './verify.ts';
@@ -105,14 +108,14 @@ function main(): void {
     }
     add({ bench: p.name, engine: 'jit-call', ns: Math.round(jitCallNs(p) * 10) / 10, kernel_ns: kernelFigure });
   }
-  for (const r of mapBenchRows(values.filter)) {
+  for (const r of [...mapBenchRows(values.filter), ...runCostRows(values.filter)]) {
     rows.push(r);
     if (values.json) console.log(JSON.stringify(r));
   }
   if (values.json) return;
   console.log(`${'bench'.padEnd(14)} ${'engine'.padEnd(13)} ${'ns/run'.padStart(12)} ${'kernel ns'.padStart(10)} ${'ratio'.padStart(8)}  description`);
   for (const r of rows) {
-    const description = [...BENCH_PROGRAMS, ...MAP_BENCHES].find((b) => b.name === r.bench)?.description ?? '';
+    const description = [...BENCH_PROGRAMS, ...MAP_BENCHES, ...RUN_COST_BENCHES].find((b) => b.name === r.bench)?.description ?? '';
     const ratio = r.kernel_ns ? `${(r.ns / r.kernel_ns).toFixed(2)}x` : '-';
     const compile = r.compile_ns_per_insn === undefined ? '' : ` (compile ${r.compile_ns_per_insn} ns/insn)`;
     console.log(`${r.bench.padEnd(14)} ${r.engine.padEnd(13)} ${r.ns.toFixed(1).padStart(12)} ${String(r.kernel_ns ?? '-').padStart(10)} ${ratio.padStart(8)}  ${description}${compile}`);

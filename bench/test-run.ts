@@ -2,7 +2,8 @@
  * Benchmark programs loaded into a runtime the way BpfObject.load loads a program (the runtime's
  * helper table, its WebAssembly helpers, tsbpf's verifier for the `jit` configuration) and timed
  * through BPF_PROG_TEST_RUN with `repeat`, as the kernel's figure is: the run's own stopwatch
- * around the repeat loop (RunResult.durationNs, the kernel's test.duration), median of several.
+ * around the repeat loop (RunResult.durationNs, the kernel's test.duration), median of several;
+ * or single runs timed from outside (singleRunNs).
  */
 import type { Insn } from '../src/isa/insn.ts';
 import { BPF_PSEUDO_MAP_FD } from '../src/isa/opcodes.ts';
@@ -16,6 +17,7 @@ import { verify } from '../src/verifier/index.ts';
 import type { VerifierMap } from '../src/verifier/types.ts';
 import { BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import type { KernelMapSpec } from '../tools/kernel/runner.ts';
+import { timeIt } from './timing.ts';
 
 /** The engine configurations of the benchmark tables. */
 export const TEST_RUN_ENGINES: readonly { readonly label: string; readonly engine: EngineName; readonly verified: boolean }[] = [
@@ -24,7 +26,7 @@ export const TEST_RUN_ENGINES: readonly { readonly label: string; readonly engin
   { label: 'jit-checked', engine: 'jit', verified: false },
 ];
 
-/** An XDP program of raw instructions loaded into a fresh runtime, with its maps. */
+/** A program of raw instructions loaded into a fresh runtime, with its maps. */
 export interface LoadedBench {
   readonly rt: Runtime;
   readonly maps: readonly MapHandle[];
@@ -32,19 +34,20 @@ export interface LoadedBench {
 }
 
 /**
- * Loads `insns` as an XDP program on `engine`; `lddw rX, N` with src BPF_PSEUDO_MAP_FD refers to
- * map N of `maps`. With `verified`, tsbpf's verifier checks the program first and the engine
- * gets its facts, as for any verified load (the JIT then runs without run-time checks).
+ * Loads `insns` as a program of `progType` (default XDP) on `engine`; `lddw rX, N` with src
+ * BPF_PSEUDO_MAP_FD refers to map N of `maps`. With `verified`, tsbpf's verifier checks the program
+ * first and the engine gets its facts, as for any verified load (the JIT then runs without
+ * run-time checks).
  */
-export function loadBench(name: string, insns: readonly Insn[], engine: EngineName, verified: boolean, maps: readonly KernelMapSpec[] = []): LoadedBench {
+export function loadBench(name: string, insns: readonly Insn[], engine: EngineName, verified: boolean, maps: readonly KernelMapSpec[] = [], progType = BPF_PROG_TYPE_XDP): LoadedBench {
   const rt = new Runtime();
   const handles = maps.map((m, i) => rt.createMap({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0, name: m.name ?? `map${i}` }));
   let self: LoadedProgram | undefined;
-  const table = helperTable(rt, BPF_PROG_TYPE_XDP, () => self!);
+  const table = helperTable(rt, progType, () => self!);
   const verifierMaps: VerifierMap[] = handles.map((h) => ({
     name: h.name, type: h.type, keySize: h.keySize, valueSize: h.valueSize, maxEntries: h.maxEntries, flags: h.flags, hasBtf: false,
   }));
-  const result = verified ? verify({ name, insns, progType: BPF_PROG_TYPE_XDP, license: 'GPL', maps: verifierMaps }) : undefined;
+  const result = verified ? verify({ name, insns, progType, license: 'GPL', maps: verifierMaps }) : undefined;
   const e = createEngine(engine, insns, {
     memory: rt.memory,
     helpers: (id) => table.get(id),
@@ -54,11 +57,11 @@ export function loadBench(name: string, insns: readonly Insn[], engine: EngineNa
       return h.map.ptr;
     },
     packetOf: (ctx) => rt.packets.get(ctx),
-    inline: wasmHelpers(rt, table, BPF_PROG_TYPE_XDP),
+    inline: wasmHelpers(rt, table, progType),
     ...(result !== undefined ? { verified: verifiedProgram(result) } : {}),
   });
   const used = handles.map((h) => rt.mapRefsOf(h.map)!);
-  self = new LoadedProgram(rt, { name, type: BPF_PROG_TYPE_XDP, expectedAttachType: 0, sectionName: 'xdp' }, e, used);
+  self = new LoadedProgram(rt, { name, type: progType, expectedAttachType: 0, sectionName: progType === BPF_PROG_TYPE_XDP ? 'xdp' : 'tc' }, e, used);
   return { rt, maps: handles, handle: self.newHandle() };
 }
 
@@ -74,6 +77,20 @@ export function testRunNs(b: LoadedBench, data: Uint8Array, expected: number, ta
   const repeat = Math.max(1, Math.min(1_000_000, Math.round((targetMs * 1e6) / Math.max(perRun, 1))));
   const ns: number[] = [];
   for (let i = 0; i < rounds; i++) ns.push(b.handle.run({ data, repeat }).durationNs);
+  ns.sort((x, y) => x - y);
+  return ns[ns.length >> 1]!;
+}
+
+/**
+ * ns per single test run: `run({ data })` without `repeat`, as a stream of packets is simulated
+ * (one call per packet), timed from outside over many calls: the whole fixed cost of a run
+ * (checks, packet and context set-up, the call into the engine, data_out) plus the program.
+ */
+export function singleRunNs(b: LoadedBench, data: Uint8Array, expected: number): number {
+  const first = b.handle.run({ data });
+  if (first.retval !== expected) throw new Error(`${b.handle.name}: returned ${first.retval}, expected ${expected}`);
+  const ns: number[] = [];
+  for (let i = 0; i < 5; i++) ns.push(timeIt(() => { b.handle.run({ data }); }, 100));
   ns.sort((x, y) => x - y);
   return ns[ns.length >> 1]!;
 }

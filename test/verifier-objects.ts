@@ -15,15 +15,24 @@ import { kernelVerdict, logProcessed } from '../tools/libbpf/verify-log.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 
-/** One program as the kernel judged it: accepted (with its `processed` count) or refused. */
+/**
+ * One program as the kernel judged it: accepted (with its `processed` count and, from the log's
+ * stats line, its `total_states` and `peak_states`) or refused.
+ */
 export type KernelProgram =
-  | { readonly name: string; readonly loaded: true; readonly processed: number }
+  | { readonly name: string; readonly loaded: true; readonly processed: number; readonly totalStates?: number; readonly peakStates?: number }
   | { readonly name: string; readonly loaded: false; readonly errno: number; readonly message: string };
 
 /** An object's verdict; `programs` lists only the programs the kernel was given. */
 export interface KernelObjectVerdict {
   readonly via: 'libbpf' | 'raw';
   readonly programs: readonly KernelProgram[];
+}
+
+/** `total_states` and `peak_states` of a log's stats line, when it has one. */
+function logStates(log: string): { totalStates?: number; peakStates?: number } {
+  const m = /total_states (\d+) peak_states (\d+)/.exec(log);
+  return m === null ? {} : { totalStates: Number(m[1]), peakStates: Number(m[2]) };
 }
 
 /** The line that says why the verifier stopped: the first after the last instruction line. */
@@ -53,7 +62,10 @@ export function askKernel(rel: string): KernelObjectVerdict | string {
   if (typeof v === 'string') return v;
   if (!v.open) return rawVerdict(path);
   if (v.errno === 0) {
-    return { via: 'libbpf', programs: v.programs.filter((p) => p.loaded).map((p) => ({ name: p.name, loaded: true, processed: p.verifiedInsns })) };
+    return {
+      via: 'libbpf',
+      programs: v.programs.filter((p) => p.loaded).map((p) => ({ name: p.name, loaded: true, processed: p.verifiedInsns, ...logStates(p.log) })),
+    };
   }
   // libbpf loads programs in order, stops at the first refusal and then unloads the ones before
   // it: the refused program is the last one with a log; those before it were accepted.
@@ -61,7 +73,7 @@ export function askKernel(rel: string): KernelObjectVerdict | string {
   return {
     via: 'libbpf',
     programs: tried.map((p, i): KernelProgram => i < tried.length - 1
-      ? { name: p.name, loaded: true, processed: logProcessed(p.log) ?? 0 }
+      ? { name: p.name, loaded: true, processed: logProcessed(p.log) ?? 0, ...logStates(p.log) }
       : { name: p.name, loaded: false, errno: v.errno, message: verifierMessage(p.log.split('\n')) }),
   };
 }
@@ -83,7 +95,7 @@ function rawVerdict(path: string): KernelObjectVerdict | string {
       return insn;
     });
     const r = runOnKernel({ progType: p.type, expectedAttachType: p.expectedAttachType, insns: encodeProgram(insns), maps, loadOnly: true, logLevel: 1, license: p.license || 'GPL' });
-    if (r.ok) programs.push({ name: p.name, loaded: true, processed: logProcessed(r.log ?? '') ?? 0 });
+    if (r.ok) programs.push({ name: p.name, loaded: true, processed: logProcessed(r.log ?? '') ?? 0, ...logStates(r.log ?? '') });
     else if (r.stage === 'load') programs.push({ name: p.name, loaded: false, errno: r.errno, message: verifierMessage((r.log ?? '').split('\n')) });
     else return `${p.name}: the kernel failed at ${r.stage}: ${r.message}`;
   }

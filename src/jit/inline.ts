@@ -69,7 +69,7 @@ export type InlineHelperLookup = (site: InlineSite) => InlineHelper | undefined;
 /**
  * A context field load done in WebAssembly (the kernel's convert_ctx_accesses, for a field whose
  * converted value the runtime keeps in linear memory): when the context the load goes through is
- * the one in entry value `ctxPtr`, the value is the `size`-byte word (zero-extended) at linear
+ * the one in entry value `ctxPtr`, the value is the `size`-byte value (zero-extended) at linear
  * address entry value `valuesAt` + `offset`; any other context takes the load import, which
  * converts as the interpreter does. Only for loads a verifier found to be context field loads.
  */
@@ -81,7 +81,8 @@ export interface InlineCtxLoad {
   /** Entry value (i32): the linear address of its converted values. */
   readonly valuesAt: number;
   readonly offset: number;
-  readonly size: 4 | 8;
+  /** Bytes read there, zero-extended. */
+  readonly size: 1 | 2 | 4 | 8;
 }
 
 /** Chooses the Wasm form of a context field load of `size` bytes at `fieldOff`, or undefined for the import. */

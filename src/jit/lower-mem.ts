@@ -42,7 +42,7 @@ export function lowerCtxLoad(e: FuncEmitter, insn: Insn, cl: InlineCtxLoad, entr
   entryValue(cl.ctxPtr);
   w.op('i64.eq').open('if', I64);
   entryValue(cl.valuesAt);
-  w.mem(cl.size === 8 ? 'i64.load' : 'i64.load32_u', cl.offset);
+  w.mem(LOAD_U[cl.size], cl.offset);
   w.op('else').get(e.tmp64c).i32(size).i32(insn.idx).call(F_LOAD).op('end');
   e.set(insn.dst);
 }

@@ -150,7 +150,7 @@ export class BpfObject {
         const spec = this.spec.programs.get(name)!;
         scratch.#resolve(rt, spec);
         try {
-          return { name, result: scratch.#verifyProgram(spec, options.logLevel ?? 0) };
+          return { name, result: scratch.#verifyProgram(spec, options.logLevel ?? 0, rt.nCpus) };
         } catch (e) {
           if (e instanceof VerifierError) return { name, error: e };
           throw e;
@@ -162,9 +162,12 @@ export class BpfObject {
     }
   }
 
-  /** BPF_PROG_LOAD's verification of one program against the object's maps. */
-  #verifyProgram(spec: ProgramSpec, logLevel: 0 | 1 | 2): VerifierResult {
-    return verify(buildVerifierProgram(spec, this.#verifierMaps, this.spec.btf), { logLevel });
+  /**
+   * BPF_PROG_LOAD's verification of one program against the object's maps, on a runtime of
+   * `nrCpus` CPUs (the kernel's nr_cpu_ids bounds bpf_get_smp_processor_id()).
+   */
+  #verifyProgram(spec: ProgramSpec, logLevel: 0 | 1 | 2, nrCpus: number): VerifierResult {
+    return verify(buildVerifierProgram(spec, this.#verifierMaps, this.spec.btf, nrCpus), { logLevel });
   }
 
   /**
@@ -265,7 +268,7 @@ export class BpfObject {
         return self;
       });
       const { resolved, used } = this.#resolve(rt, spec);
-      if (options.verify !== false) this.#verification.set(spec.name, this.#verifyProgram(spec, options.logLevel ?? 0));
+      if (options.verify !== false) this.#verification.set(spec.name, this.#verifyProgram(spec, options.logLevel ?? 0, rt.nCpus));
       checkHelpers(spec.name, spec.insns, table);
       const engine = createEngine(options.engine ?? DEFAULT_ENGINE, spec.insns, {
         memory: rt.memory,

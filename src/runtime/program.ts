@@ -22,6 +22,11 @@ export interface LoadedProgramInfo {
   readonly sectionName: string;
 }
 
+/** @internal Buffers a program's test runs keep from run to run (xdp-run.ts, skb-run.ts), freed with the program. */
+export interface RunBuffers {
+  free(): void;
+}
+
 /** A program loaded into a runtime (the kernel's struct bpf_prog). */
 export class LoadedProgram implements TailCallTarget {
   readonly id: number;
@@ -33,6 +38,8 @@ export class LoadedProgram implements TailCallTarget {
   readonly engine: Engine;
   /** The maps the program uses, each referenced once (the kernel's used_maps). */
   readonly usedMaps: readonly MapRefs[];
+  /** @internal The test run's reusable regions (see RunBuffers). */
+  runBuffers: RunBuffers | undefined;
   #refs = 0;
   #freed = false;
 
@@ -72,6 +79,8 @@ export class LoadedProgram implements TailCallTarget {
     this.#freed = true;
     this.runtime.unregisterProgram(this);
     this.engine.dispose();
+    this.runBuffers?.free();
+    this.runBuffers = undefined;
     for (const m of this.usedMaps) m.release();
   }
 

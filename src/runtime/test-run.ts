@@ -63,11 +63,11 @@ export function repeatCount(repeat: number | undefined): number {
 }
 
 /** @internal A fresh run state on the run's CPU. */
-export function newRunState(prog: LoadedProgram, options: RunOptions, xdp?: RunState['xdp']): RunState {
+export function newRunState(prog: LoadedProgram, options: RunOptions, xdp?: RunState['xdp'], ingressIfindex?: number): RunState {
   const cpu = options.cpu ?? prog.runtime.defaultCpu;
   if (!Number.isInteger(cpu) || cpu < 0) throw new BpfError(EINVAL, `cpu must be a non-negative integer, got ${cpu}`);
   if (cpu >= prog.runtime.nCpus) throw new BpfError(EINVAL, `cpu ${cpu} is not one of the ${prog.runtime.nCpus} CPUs`);
-  return { cpu, xdp, redirect: undefined, tailCalls: 0 };
+  return { cpu, xdp, ingressIfindex, redirect: undefined, tailCalls: 0 };
 }
 
 /** Whether `insns` may call bpf_tail_call (directly, or through callx with any helper id). */

@@ -9,15 +9,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CoreRelo } from '../btf/index.ts';
-import { assemble, BPF_PSEUDO_BTF_ID, BPF_LD_IMM64, type Insn } from '../isa/index.ts';
+import { assemble, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_VALUE, BPF_LD_IMM64, type Insn } from '../isa/index.ts';
 import { loadCollectionSpec } from '../loader/index.ts';
 import type { ProgramSpec, Reference } from '../loader/spec.ts';
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_RINGBUF, BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
+import { BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_RINGBUF, BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
 import { EINVAL, ENOENT } from '../uapi/errno.ts';
 import { isBpfError } from '../util/errors.ts';
 import { verify, VerifierError } from '../verifier/index.ts';
 import { BpfObject } from './object.ts';
-import { buildVerifierProgram, specCreatedWithBtf } from './verify-program.ts';
+import { createMap } from '../maps/create.ts';
+import { AddressSpace } from '../vm/memory.ts';
+import { buildVerifierProgram, specCreatedWithBtf, verifierMapOf } from './verify-program.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const bytesOf = (rel: string): Uint8Array => new Uint8Array(readFileSync(join(ROOT, rel)));
@@ -132,5 +134,42 @@ describe('BpfObject.verify', () => {
     const obj = BpfObject.open(bytesOf('examples/sampler.bpf.o'), { name: 'sampler' });
     assert.deepEqual(obj.verify({ programs: ['sampler_stop'] }).map((v) => [v.name, v.error]), [['sampler_stop', undefined]]);
     assert.throws(() => obj.verify({ programs: ['nope'] }), (e: unknown) => isBpfError(e, ENOENT));
+  });
+});
+
+describe('verifierMapOf', () => {
+  const rodata = (maxEntries: number, flags = BPF_F_RDONLY_PROG) =>
+    createMap(new AddressSpace(), { type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries, flags, name: 'p.rodata' });
+
+  it('hands the verifier the value of a frozen read-only array once it is frozen, as the kernel reads .rodata', () => {
+    const map = rodata(1);
+    const vm = verifierMapOf(map, true);
+    assert.equal(map.update(new Uint8Array(4), Uint8Array.of(7, 0, 0, 0, 9, 0, 0, 0)), 0);
+    assert.equal(map.freeze(), 0);
+    assert.deepEqual(vm.frozenValue, Uint8Array.of(7, 0, 0, 0, 9, 0, 0, 0));
+    // A load from it is a constant: the branch on it is decided and its other side never checked.
+    const [ld, ...rest] = assemble('lddw %r1, 0\nldxw %r0, [%r1+4]\njeq %r0, 9, +1\nldxdw %r0, [%r0+0]\nmov %r0, 0\nexit');
+    const insns = [{ ...ld!, src: BPF_PSEUDO_MAP_VALUE }, ...rest];
+    const prog = buildVerifierProgram(programSpec(insns, new Map<number, Reference>([[0, { kind: 'mapValue', map: 'ro', offset: 0 }]])), new Map([['ro', vm]]));
+    assert.deepEqual(verify(prog).deadSlots, [4]);
+  });
+
+  it('hands no value before the freeze, without BPF_F_RDONLY_PROG, or for more than one entry', () => {
+    const unfrozen = rodata(1);
+    assert.equal(verifierMapOf(unfrozen, true).frozenValue, undefined);
+    for (const map of [rodata(1, 0), rodata(2)]) {
+      assert.equal(map.freeze(), 0);
+      assert.equal(verifierMapOf(map, true).frozenValue, undefined);
+    }
+  });
+});
+
+describe('buildVerifierProgram with a CPU count', () => {
+  it('bounds bpf_get_smp_processor_id() below the CPU count, as nr_cpu_ids does', () => {
+    // With 2 CPUs `if (cpu > 1)` is never taken: its bad load is dead code.
+    const insns = assemble('call 8\njgt %r0, 1, +2\nmov %r0, 0\nexit\nldxdw %r0, [%r0+0]\nexit');
+    assert.deepEqual(verify(buildVerifierProgram(programSpec(insns, new Map()), new Map(), undefined, 2)).deadSlots, [4, 5]);
+    assert.throws(() => verify(buildVerifierProgram(programSpec(insns, new Map()), new Map(), undefined, 4)), (e: unknown) => e instanceof VerifierError);
+    assert.throws(() => verify(buildVerifierProgram(programSpec(insns, new Map()), new Map())), (e: unknown) => e instanceof VerifierError);
   });
 });

@@ -14,7 +14,7 @@ import type { BpfMap } from '../maps/map.ts';
 import { ArrayOfMapsMap, HashOfMapsMap } from '../maps/map-in-map.ts';
 import { isDevmapType } from '../maps/devmap.ts';
 import {
-  BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_CGROUP_ARRAY, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP,
+  BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_CGROUP_ARRAY, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP,
   BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_QUEUE,
   BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_STACK_TRACE,
   BPF_MAP_TYPE_XSKMAP,
@@ -41,13 +41,30 @@ export function specCreatedWithBtf(spec: Pick<MapSpec, 'type' | 'keyTypeId' | 'v
 }
 
 /**
+ * What a program's loads from the map may take as constants: the value of a frozen read-only
+ * single-element array (bpf_map_is_rdonly() and array_map_direct_value_addr(): BPF_F_RDONLY_PROG,
+ * frozen, one entry), as the kernel reads .rodata and .kconfig at verification.
+ */
+function frozenValueOf(map: BpfMap): Uint8Array | undefined {
+  if (map.type !== BPF_MAP_TYPE_ARRAY || map.maxEntries !== 1 || (map.flags & BPF_F_RDONLY_PROG) === 0 || !map.frozen) return undefined;
+  const v = map.lookup(new Uint8Array(4));
+  return typeof v === 'number' ? undefined : v;
+}
+
+/**
  * The verifier's description of a live map. For map-in-map, the inner template is described from
  * the outer map's metadata (the kernel's inner_map_meta: the template's record and BTF).
  * @param innerHasBtf whether the inner template was created with BTF.
  */
 export function verifierMapOf(map: BpfMap, hasBtf: boolean, innerHasBtf = false): VerifierMap {
   const inner = map instanceof ArrayOfMapsMap || map instanceof HashOfMapsMap ? map.meta : undefined;
+  let frozen: Uint8Array | undefined;
   return {
+    // Read when the verifier runs, after libbpf filled and froze .rodata / .kconfig.
+    get frozenValue(): Uint8Array | undefined {
+      frozen ??= frozenValueOf(map);
+      return frozen;
+    },
     name: map.name,
     type: map.type,
     keySize: map.keySize,
@@ -117,10 +134,11 @@ function funcInfoOf(spec: ProgramSpec, btf: Btf | undefined): VerifierFuncInfo[]
  * Builds the VerifierProgram of a linked program.
  * @param maps the object's maps as the verifier sees them, by spec name.
  * @param btf the object's BTF, for the linkage of each function in func_info.
+ * @param nrCpus the runtime's CPU count (bounds bpf_get_smp_processor_id(), as nr_cpu_ids does).
  * @throws {BpfError} ENOENT when a reference names a map that does not exist; (BtfError) EINVAL
  * when func_info names a type id the BTF does not have.
  */
-export function buildVerifierProgram(spec: ProgramSpec, maps: ReadonlyMap<string, VerifierMap>, btf?: Btf): VerifierProgram {
+export function buildVerifierProgram(spec: ProgramSpec, maps: ReadonlyMap<string, VerifierMap>, btf?: Btf, nrCpus?: number): VerifierProgram {
   const { insns, refs } = patchedInsns(spec);
   const mapNamed = (name: string): VerifierMap => {
     const m = maps.get(name);
@@ -150,5 +168,6 @@ export function buildVerifierProgram(spec: ProgramSpec, maps: ReadonlyMap<string
     funcInfo: funcInfoOf(spec, btf),
     ...(btf !== undefined ? { btf } : {}),
     lineInfo: spec.lineInfo,
+    ...(nrCpus !== undefined ? { nrCpus } : {}),
   };
 }

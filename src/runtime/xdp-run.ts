@@ -3,7 +3,9 @@
  * 4096-byte frame after XDP_PACKET_HEADROOM (256) bytes, with SKB_DATA_ALIGN(sizeof(struct
  * skb_shared_info)) (320) bytes of tailroom reserved at the end; an `xdp_md` context gives the
  * metadata length (`data`) and the total length (`data_end`); the program sees the device `lo`
- * (ifindex 1, one RX queue) unless the context names it. data_out runs from data_meta to
+ * (ifindex 1) unless the context names another device of the runtime's table (Runtime option
+ * `netdevs`; each has one RX queue); that device is the run's ingress device (RunState, for
+ * BPF_F_EXCLUDE_INGRESS). data_out runs from data_meta to
  * data_end after the program (adjust_head/tail/meta applied); the context written back holds
  * data = metadata length and data_end = packet length.
  *
@@ -12,11 +14,15 @@
  * run's values; stores are refused. The converted values live in linear memory (a u64 per field,
  * kept up to date when helpers move the packet), where the JIT reads them in line for verified
  * programs (wasm-helpers/index.ts); the region's field hook reads the same words for everything
- * else. Works in node / browser.
+ * else.
+ *
+ * The regions (frame, xdp_md, converted values) are kept by the program from run to run and
+ * re-initialised as the kernel's fresh allocation would be (zeroed headroom and tailroom), so a
+ * single run costs no allocation. Works in node / browser.
  */
-import type { RunState, XdpBuff } from '../helpers/impl/run-state.ts';
-import type { AddressSpace, Region } from '../vm/memory.ts';
-import type { Runtime } from './runtime.ts';
+import type { RedirectRecord, RunState, XdpBuff } from '../helpers/impl/run-state.ts';
+import { ADDR_BASE, type AddressSpace, type Region } from '../vm/memory.ts';
+import { ctxLayouts, type CtxLayout } from './ctx-layouts.ts';
 import { ETH_HLEN, SKB_SHARED_INFO_BYTES, xdpMetalenInvalid } from '../helpers/impl/xdp.ts';
 import { BpfError } from '../util/errors.ts';
 import { E2BIG, EINVAL, ENODEV } from '../uapi/errno.ts';
@@ -46,6 +52,19 @@ export function ctxInit(name: string, ctx: Uint8Array | undefined, maxBytes: num
   return out;
 }
 
+/** @internal The little-endian u32 at `off` of `b`. */
+export function u32le(b: Uint8Array, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+
+/** @internal Stores `v` as a little-endian u32 at `off` of `b`. */
+export function putU32le(b: Uint8Array, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+  b[off + 2] = (v >>> 16) & 0xff;
+  b[off + 3] = (v >>> 24) & 0xff;
+}
+
 /** The XDP test run. */
 export function runXdp(prog: LoadedProgram, options: RunOptions): RunResult {
   const name = prog.name;
@@ -53,18 +72,18 @@ export function runXdp(prog: LoadedProgram, options: RunOptions): RunResult {
     throw new BpfError(EINVAL, `program '${name}': devmap and cpumap XDP programs cannot be test-run without live frames`);
   }
   const count = repeatCount(options.repeat);
+  // A fresh copy: it becomes ctx_out. Fields are read bytewise (a DataView costs more than the run).
   const ctx = ctxInit(name, options.ctx, XDP_MD_BYTES);
-  const data = options.data ?? new Uint8Array(0);
+  const data = options.data ?? EMPTY;
   const size = data.length;
   let headroom = XDP_PACKET_HEADROOM;
   let metalen = 0;
   let ingress = LOOPBACK_IFINDEX;
   let rxQueue = 0;
   if (ctx !== undefined) {
-    const dv = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
-    const [mdData, mdEnd, mdMeta] = [dv.getUint32(0, true), dv.getUint32(4, true), dv.getUint32(8, true)];
+    const mdData = u32le(ctx, 0);
     // "There can't be user provided data before the meta data."
-    if (mdMeta !== 0 || mdEnd !== size || mdData > mdEnd || xdpMetalenInvalid(mdData)) {
+    if (u32le(ctx, 8) !== 0 || u32le(ctx, 4) !== size || mdData > size || xdpMetalenInvalid(mdData)) {
       throw new BpfError(EINVAL, `program '${name}': xdp_md must have data_meta 0, data_end = data size (${size}) and data a valid metadata length`);
     }
     metalen = mdData;
@@ -76,85 +95,123 @@ export function runXdp(prog: LoadedProgram, options: RunOptions): RunResult {
     throw new BpfError(EINVAL, `program '${name}': packet of ${size} bytes (XDP test runs take ${ETH_HLEN}..${maxData} bytes here)`);
   }
   if (ctx !== undefined) {
-    const dv = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
-    ingress = dv.getUint32(12, true);
-    rxQueue = dv.getUint32(16, true);
-    // xdp_convert_md_to_buff.
-    if (dv.getUint32(20, true) !== 0) throw new BpfError(EINVAL, `program '${name}': xdp_md.egress_ifindex must be 0`);
+    ingress = u32le(ctx, 12);
+    rxQueue = u32le(ctx, 16);
+    // xdp_convert_md_to_buff: any device of the namespace (here the runtime's table), its RX queues.
+    if (u32le(ctx, 20) !== 0) throw new BpfError(EINVAL, `program '${name}': xdp_md.egress_ifindex must be 0`);
     if (ingress === 0 && rxQueue !== 0) throw new BpfError(EINVAL, `program '${name}': xdp_md.rx_queue_index needs ingress_ifindex`);
     if (ingress === 0) ingress = LOOPBACK_IFINDEX;
-    else if (ingress !== LOOPBACK_IFINDEX) throw new BpfError(ENODEV, `program '${name}': no device with ifindex ${ingress} (tsbpf has only lo, ifindex 1)`);
-    else if (rxQueue >= 1) throw new BpfError(EINVAL, `program '${name}': lo has 1 RX queue, rx_queue_index ${rxQueue}`);
+    else {
+      const dev = prog.runtime.netdevs.byIndex(ingress);
+      if (dev === undefined) throw new BpfError(ENODEV, `program '${name}': no device with ifindex ${ingress}`);
+      if (rxQueue >= NETDEV_RX_QUEUES) throw new BpfError(EINVAL, `program '${name}': ${dev.name} has ${NETDEV_RX_QUEUES} RX queue, rx_queue_index ${rxQueue}`);
+    }
   }
 
   const rt = prog.runtime;
   const mem = rt.memory;
-  const frame = mem.alloc(XDP_FRAME_SZ, { kind: 'packet', name: `${name}.xdp_frame` });
-  const md = mem.alloc(XDP_MD_BYTES, { kind: 'ctx', name: `${name}.xdp_md`, writable: false });
-  const converted = mem.alloc(XDP_MD_FIELDS * 8, { kind: 'scratch', name: `${name}.xdp_md.converted`, writable: false });
-  const layouts = convertedContexts(rt);
+  const bufs = XdpBuffers.take(prog);
   try {
-    frame.bytes().set(data, headroom);
-    const x = new ConvertedXdpBuff(frame, converted, headroom, headroom + metalen, headroom + size);
-    mem.dataView().setBigUint64(converted.offset + 3 * 8, BigInt(ingress), true);
-    mem.dataView().setBigUint64(converted.offset + 4 * 8, BigInt(rxQueue), true);
+    // bpf_test_init: a zeroed frame holding the packet after the headroom (the frame is reused
+    // from run to run, so what the last run left around the packet is cleared).
+    const u8 = mem.u8();
+    const at = bufs.frame.offset;
+    u8.fill(0, at, at + headroom);
+    u8.set(data, at + headroom);
+    u8.fill(0, at + headroom + size, at + XDP_FRAME_SZ);
+    const x = bufs.buff;
+    x.reset(headroom, headroom + metalen, headroom + size);
+    const dv = mem.dataView();
+    // u64 words: the high halves stay 0.
+    dv.setUint32(bufs.layout.values + 3 * 8, ingress, true);
+    dv.setUint32(bufs.layout.values + 4 * 8, rxQueue, true);
     // egress_ifindex (word 5) stays 0: only devmap programs have one.
-    md.fields = {
-      load: (off, sz) => (sz === 4 && off % 4 === 0 && off < XDP_MD_BYTES ? mem.dataView().getBigUint64(converted.offset + off * 2, true) : undefined),
-    };
-    const state: RunState = newRunState(prog, options, x);
-    layouts.push({ ctx: md.ptr, values: converted.offset });
+    const state: RunState = newRunState(prog, options, x, ingress);
+    const layouts = ctxLayouts(rt);
+    layouts.push(bufs.layout);
     let result: { retval: number; durationNs: number };
     try {
-      result = repeatRun(prog, state, md.ptr, count);
+      result = repeatRun(prog, state, bufs.md.ptr, count);
     } finally {
       layouts.pop();
     }
-    const { retval, durationNs } = result;
-    const dataOut = mem.u8().slice(frame.offset + x.dataMeta, frame.offset + x.dataEnd);
-    let ctxOut: Uint8Array | undefined;
+    const dataOut = mem.u8().slice(at + x.dataMeta, at + x.dataEnd);
+    const out: { retval: number; durationNs: number; dataOut: Uint8Array; ctxOut?: Uint8Array; redirect?: RedirectRecord } = { retval: result.retval, durationNs: result.durationNs, dataOut };
     if (ctx !== undefined) {
-      ctxOut = ctx.slice();
-      const dv = new DataView(ctxOut.buffer);
-      dv.setUint32(0, x.data - x.dataMeta, true);
-      dv.setUint32(4, x.dataEnd - x.data, true);
+      putU32le(ctx, 0, x.data - x.dataMeta);
+      putU32le(ctx, 4, x.dataEnd - x.data);
+      out.ctxOut = ctx;
     }
-    return { retval, durationNs, dataOut, ...(ctxOut !== undefined ? { ctxOut } : {}), ...(state.redirect !== undefined ? { redirect: state.redirect } : {}) };
+    if (state.redirect !== undefined) out.redirect = state.redirect;
+    return out;
   } finally {
-    mem.free(converted);
-    mem.free(md);
-    mem.free(frame);
+    bufs.done(prog);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+/** The high u32 of every BPF pointer (ADDR_BASE is 2^32). */
+const ADDR_BASE_HIGH = Number(ADDR_BASE >> 32n);
+
+/** RX queues of every device (real_num_rx_queues): tsbpf's devices have one, as `lo` does. */
+const NETDEV_RX_QUEUES = 1;
+
+/**
+ * The regions of an XDP test run: the frame, the (read-only) xdp_md and its converted values. A
+ * program keeps one set between runs (LoadedProgram.runBuffers); a run that finds it in use (a
+ * run inside a run) gets its own, freed afterwards.
+ */
+class XdpBuffers {
+  readonly frame: Region;
+  readonly md: Region;
+  readonly values: Region;
+  readonly buff: ConvertedXdpBuff;
+  readonly layout: CtxLayout;
+  busy = false;
+
+  private constructor(prog: LoadedProgram) {
+    const mem = prog.runtime.memory;
+    const name = prog.name;
+    this.frame = mem.alloc(XDP_FRAME_SZ, { kind: 'packet', name: `${name}.xdp_frame` });
+    this.md = mem.alloc(XDP_MD_BYTES, { kind: 'ctx', name: `${name}.xdp_md`, writable: false });
+    const values = mem.alloc(XDP_MD_FIELDS * 8, { kind: 'scratch', name: `${name}.xdp_md.converted`, writable: false });
+    this.values = values;
+    this.md.fields = {
+      load: (off, sz) => (sz === 4 && off % 4 === 0 && off < XDP_MD_BYTES ? mem.dataView().getBigUint64(values.offset + off * 2, true) : undefined),
+    };
+    this.buff = new ConvertedXdpBuff(this.frame, values);
+    this.layout = { kind: 'xdp', ctx: this.md.ptr, values: values.offset, bytes: this.md.offset };
+  }
+
+  /** The program's buffers, or fresh ones when those are in use; marked busy. */
+  static take(prog: LoadedProgram): XdpBuffers {
+    const kept = prog.runBuffers;
+    let b: XdpBuffers;
+    if (kept instanceof XdpBuffers && !kept.busy) b = kept;
+    else {
+      b = new XdpBuffers(prog);
+      if (kept === undefined) prog.runBuffers = b;
+    }
+    b.busy = true;
+    return b;
+  }
+
+  /** The run is over: kept buffers wait for the next run, others are freed. */
+  done(prog: LoadedProgram): void {
+    this.busy = false;
+    if (prog.runBuffers !== this) this.free();
+  }
+
+  free(): void {
+    const mem = this.frame.space;
+    mem.free(this.values);
+    mem.free(this.md);
+    mem.free(this.frame);
   }
 }
 
 /** xdp_md's fields: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex. */
 const XDP_MD_FIELDS = 6;
-
-/** An xdp_md context whose fields' converted values are in linear memory (see xdpContextLoads). */
-export interface ConvertedXdpMd {
-  /** The xdp_md region's pointer. */
-  readonly ctx: bigint;
-  /** Linear address of the converted values: a u64 per field, in xdp_md's order. */
-  readonly values: number;
-}
-
-/** The converted contexts of the XDP runs in progress, innermost last, per runtime. */
-const converted = new WeakMap<Runtime, ConvertedXdpMd[]>();
-
-function convertedContexts(rt: Runtime): ConvertedXdpMd[] {
-  let list = converted.get(rt);
-  if (list === undefined) {
-    list = [];
-    converted.set(rt, list);
-  }
-  return list;
-}
-
-/** The converted context of the innermost XDP test run in progress on `rt`, if any. */
-export function currentConvertedXdpMd(rt: Runtime): ConvertedXdpMd | undefined {
-  const list = converted.get(rt);
-  return list === undefined ? undefined : list[list.length - 1];
-}
 
 /**
  * Where the converted value of the xdp_md field load of `size` bytes at `off` is, relative to the
@@ -174,14 +231,21 @@ class ConvertedXdpBuff implements XdpBuff {
   readonly frameSz = XDP_FRAME_SZ;
   readonly #mem: AddressSpace;
   readonly #at: number;
+  /** The frame's linear offset: a packet pointer is ADDR_BASE (2^32) + offset, offset below 2^32. */
+  readonly #frameOffset: number;
   #data = 0;
   #dataEnd = 0;
   #dataMeta = 0;
 
-  constructor(frame: Region, values: Region, dataMeta: number, data: number, dataEnd: number) {
+  constructor(frame: Region, values: Region) {
     this.framePtr = frame.ptr;
     this.#mem = values.space;
     this.#at = values.offset;
+    this.#frameOffset = frame.offset;
+  }
+
+  /** A new run's packet: offsets from the frame start. */
+  reset(dataMeta: number, data: number, dataEnd: number): void {
     this.data = data;
     this.dataEnd = dataEnd;
     this.dataMeta = dataMeta;
@@ -194,7 +258,11 @@ class ConvertedXdpBuff implements XdpBuff {
   get dataMeta(): number { return this.#dataMeta; }
   set dataMeta(v: number) { this.#dataMeta = v; this.#put(2, v); }
 
+  /** Word `word` of the converted values = the packet pointer at frame offset `off`, as two u32 halves (no bigint per store). */
   #put(word: number, off: number): void {
-    this.#mem.dataView().setBigUint64(this.#at + word * 8, this.framePtr + BigInt(off), true);
+    const dv = this.#mem.dataView();
+    const at = this.#at + word * 8;
+    dv.setUint32(at, this.#frameOffset + off, true);
+    dv.setUint32(at + 4, ADDR_BASE_HIGH, true);
   }
 }

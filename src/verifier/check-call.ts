@@ -10,6 +10,7 @@ import type { Insn } from '../isa/index.ts';
 import { BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PROG_ARRAY } from '../uapi/bpf.ts';
 import { EACCES, EINVAL } from '../uapi/errno.ts';
 import * as F from '../uapi/helpers.ts';
+import { regBoundsSync } from './bounds.ts';
 import { pushCallbackCall } from './callbacks.ts';
 import { checkHelperMemAccess, checkPtrOffReg, constantMapKey } from './check-mem.ts';
 import { checkResourceLeak, processSpinLock, processTimerFunc } from './check-special.ts';
@@ -88,7 +89,7 @@ function checkFuncArg(env: Env, proto: HelperProto, argNo: number, meta: CallMet
       break;
     case 'ARG_PTR_TO_MAP_VALUE':
       if (!meta.map) env.reject(EACCES, msg.invalidMapPtrValue());
-      checkHelperMemAccess(env, regno, meta.map.valueSize, arg.uninit ? 'write' : 'read', false);
+      checkHelperMemAccess(env, regno, meta.map.valueSize, arg.uninit ? 'write' : 'read', false, arg.uninit === true);
       break;
     case 'ARG_PTR_TO_FUNC': meta.callbackSubprog = reg.subprog; break;
     case 'ARG_PTR_TO_SPIN_LOCK': processSpinLock(env, regno, proto.id === F.BPF_FUNC_spin_lock); break;
@@ -136,7 +137,7 @@ function checkMemSizeReg(env: Env, proto: HelperProto, argNo: number, reg: RegSt
   const memArg = proto.args[argNo - 1] as ArgProto;
   const memReg = env.reg(regno - 1);
   if (!(memArg.maybeNull && regIsNull(memReg))) {
-    checkHelperMemAccess(env, regno - 1, Number(reg.umax), memArg.rdonly ? 'read' : 'write', zeroOk);
+    checkHelperMemAccess(env, regno - 1, Number(reg.umax), memArg.rdonly ? 'read' : 'write', zeroOk, memArg.uninit === true);
   }
   markChainPrecision(env, regno);
 }
@@ -252,11 +253,24 @@ function releaseReference(env: Env, refObjId: number): void {
   for (const r of env.state.allRegs()) if (r.refObjId === refObjId) markRegUnknown(r);
 }
 
+/** do_refine_retval_range(): a CPU number is below nr_cpu_ids. */
+function boundCpuId(r0: RegState, nrCpus: number): void {
+  const max = BigInt(nrCpus - 1);
+  r0.umin = r0.smin = 0n;
+  r0.u32min = r0.s32min = 0n;
+  r0.umax = r0.smax = max;
+  r0.u32max = r0.s32max = max;
+  regBoundsSync(r0);
+}
+
 /** R0 after the call, by the prototype's return type (ids as the kernel hands them out). */
 function setReturnValue(env: Env, insn: Insn, proto: HelperProto, meta: CallMeta): void {
   const r0 = env.dstReg(0);
   switch (proto.ret) {
-    case 'RET_INTEGER': markRegUnknown(r0); break;
+    case 'RET_INTEGER':
+      markRegUnknown(r0);
+      if (proto.id === F.BPF_FUNC_get_smp_processor_id && env.prog.nrCpus !== undefined) boundCpuId(r0, env.prog.nrCpus);
+      break;
     case 'RET_VOID': markRegNotInit(r0); break;
     case 'RET_PTR_TO_MAP_VALUE_OR_NULL': {
       const map = meta.map;

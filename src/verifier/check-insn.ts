@@ -125,7 +125,11 @@ function checkJmp(env: Env, insn: Insn, nextSlot: number): number | 'end' {
     if (insnSrcBit(insn.code) !== BPF_K || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || insnClass(insn.code) === BPF_JMP32) {
       env.reject(EINVAL, msg.reservedFieldsOf('BPF_EXIT'));
     }
-    if (env.state.curframe > 0) return prepareFuncExit(env);
+    if (env.state.curframe > 0) {
+      // The callee's stack facts are solved before its frame goes (bpf_update_live_stack()).
+      env.stackLive.update(env.state);
+      return prepareFuncExit(env);
+    }
     checkResourceLeak(env, 'BPF_EXIT instruction in main prog');
     checkReturnCode(env);
     return 'end';

@@ -126,6 +126,8 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   const value = src?.clone();
   scratchSlot(env.scratch, spi);
   const spilled = (): void => pushInsnHistory(env, env.state, { frame: f.frameno, spi });
+  // Only a whole aligned slot counts as written for stack liveness.
+  if (off % 8 === 0 && size === 8) env.stackLive.markWrite(f.frameno, spi);
   const save = (reg: RegState): void => {
     s.spilled.copyFrom(reg);
     for (let i = 8; i > 8 - size; i--) s.slotType[i - 1] = STACK_SPILL;
@@ -166,6 +168,7 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
   const slot = -off - 1;
   const spi = Math.floor(slot / 8);
   scratchSlot(env.scratch, spi);
+  env.stackLive.markRead(env.state, f.frameno, env.insnIdx, spi);
   const s = f.peekSlot(spi);
   // A fill restores a spilled register: the history records it for precision backtracking.
   const filled = (): void => pushInsnHistory(env, env.state, { frame: f.frameno, spi });
@@ -240,8 +243,9 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
         else stackReadFixed(env, f, minOff, size, dst);
       } else if (t === 'write') {
         markSlots(env, f, minOff, maxOff, STACK_MISC);
-      } else if (dst) {
-        markRegUnknown(dst);
+      } else {
+        markStackRangeRead(env, f, minOff, maxOff);
+        if (dst) markRegUnknown(dst);
       }
       break;
     }
@@ -259,8 +263,25 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
   }
 }
 
-/** check_helper_mem_access(): a helper reads or writes `size` bytes (umax of the size register) at reg. */
-export function checkHelperMemAccess(env: Env, regno: number, size: number, t: AccessType, zeroOk: boolean): void {
+/**
+ * check_stack_range_initialized()'s read marks: every slot with a byte in [minOff, maxOff) may
+ * be read by this instruction (stack-liveness.ts).
+ */
+function markStackRangeRead(env: Env, f: FuncState, minOff: number, maxOff: number): void {
+  let last = -1;
+  for (let o = minOff; o < maxOff; o++) {
+    const spi = Math.floor((-o - 1) / 8);
+    if (spi !== last) env.stackLive.markRead(env.state, f.frameno, env.insnIdx, spi);
+    last = spi;
+  }
+}
+
+/**
+ * check_helper_mem_access(): a helper reads or writes `size` bytes (umax of the size register) at
+ * reg. `raw`: the helper only fills that memory (MEM_UNINIT, the kernel's raw_mode), so nothing
+ * there is read.
+ */
+export function checkHelperMemAccess(env: Env, regno: number, size: number, t: AccessType, zeroOk: boolean, raw = false): void {
   const reg = env.reg(regno);
   switch (reg.type) {
     case 'pkt': case 'pkt_meta': return checkPacketAccess(env, regno, reg, reg.off, size, zeroOk);
@@ -276,8 +297,10 @@ export function checkHelperMemAccess(env: Env, regno: number, size: number, t: A
     case 'fp': {
       if (size === 0 && zeroOk) return;
       const [minOff, maxOff] = stackBounds(env, regno, reg, reg.off, size, t);
+      const f = stackFrame(env, reg);
+      if (!raw) markStackRangeRead(env, f, minOff, maxOff);
       // The helper may write anything: spilled registers there become unknown bytes.
-      if (t === 'write') markSlots(env, stackFrame(env, reg), minOff, maxOff, STACK_MISC);
+      if (t === 'write') markSlots(env, f, minOff, maxOff, STACK_MISC);
       return;
     }
     default:

@@ -13,7 +13,8 @@ import * as msg from './messages.ts';
 import { pushInsnHistory } from './backtrack.ts';
 import { markAllScalarsImprecise, propagatePrecision } from './precision.ts';
 import { pathEnded, statesEqual, type ExploredState } from './prune.ts';
-import type { VerifierState } from './state.ts';
+import { markRegNotInit } from './reg.ts';
+import { STACK_INVALID, type FuncState, type VerifierState } from './state.ts';
 
 /**
  * Live-register masks for each frame of a state at `slot`: the current frame's registers live
@@ -30,6 +31,35 @@ function liveMasks(env: Env, st: VerifierState, slot: number): number[] {
 }
 
 /**
+ * clean_func_state(): a finished state forgets the registers dead before `ip` (the static
+ * liveness of cfg.ts) and the stack slots no later instruction may read (stack-liveness.ts).
+ */
+function cleanFuncState(env: Env, f: FuncState, ip: number): void {
+  const live = env.cfg.liveIn[ip] ?? 0xffff;
+  for (let r = 0; r < 10; r++) if (!(live & (1 << r))) markRegNotInit(f.reg(r));
+  f.stack.forEach((slot, spi) => {
+    if (env.stackLive.slotAlive(f.frameno, spi)) return;
+    markRegNotInit(slot.spilled);
+    slot.slotType.fill(STACK_INVALID);
+  });
+}
+
+/**
+ * clean_live_states(): the states saved at `idx` whose paths have all ended, reached through
+ * the same call sites as `cur`, are cleaned once (a caller frame at the call it waits on).
+ */
+function cleanLiveStates(env: Env, idx: number, cur: VerifierState): void {
+  for (const sl of env.exploredBucket(idx, cur.cur.callsite)) {
+    const st = sl.state;
+    if (sl.branches > 0 || st.insnIdx !== idx || sl.cleaned) continue;
+    if (st.frames.length !== cur.frames.length || st.frames.some((f, i) => f.callsite !== cur.frames[i]?.callsite)) continue;
+    env.stackLive.queryInit(st);
+    sl.cleaned = true;
+    st.frames.forEach((f, i) => cleanFuncState(env, f, st.frames[i + 1]?.callsite ?? st.insnIdx));
+  }
+}
+
+/**
  * The prune-point lookup: 'pruned' ends the path. Mirrors is_state_visited(): the bucket is
  * walked newest first; states still being explored can only prove an infinite loop (or, at a
  * call that runs a sync callback, convergence); finished ones prune when the current state is
@@ -43,6 +73,7 @@ function isStateVisited(env: Env, idx: number, counters: Counters): 'pruned' | '
   // A checkpoint also keeps the instruction history (walked by precision backtracking) short.
   const forceNew = force || st.jmpHistory.length > 40;
   let addNew = forceNew || (counters.jmps - counters.prevJmps >= 2 && stats.processed - counters.prevProcessed >= 8);
+  cleanLiveStates(env, idx, st);
   const list = env.exploredBucket(idx, st.cur.callsite);
   const live = liveMasks(env, st, idx);
   const callsCallback = env.cfg.callsCallback[idx] === 1;
@@ -71,7 +102,7 @@ function isStateVisited(env: Env, idx: number, counters: Counters): 'pruned' | '
       old.hits++;
       // What the old state needed exact, the paths that led here need too.
       if (env.prec.jmpPoints[idx]) pushInsnHistory(env, st);
-      propagatePrecision(env, old.state, old.branches === 0 ? live : undefined);
+      propagatePrecision(env, old.state);
       return 'pruned';
     }
     if (addNew) old.misses++;
@@ -130,6 +161,7 @@ export function doCheck(env: Env, initial: VerifierState, limit: number): WalkSt
   const endPath = (): boolean => {
     env.scratchAll();
     counters.liveStates -= pathEnded(env.parent, (done) => env.prec.scc.exit(env, done));
+    env.stackLive.update(env.state);
     const next = env.pending.pop();
     if (!next) return false;
     env.state = next.state;
@@ -174,7 +206,9 @@ export function doCheck(env: Env, initial: VerifierState, limit: number): WalkSt
     prevIdx = idx;
     env.seen[idx] = 1;
 
+    env.stackLive.resetWrites(st, idx);
     const next = stepInsn(env, insn);
+    env.stackLive.commitWrites();
     if (typeof next === 'number') {
       env.state.insnIdx = next;
       continue;

@@ -11,6 +11,7 @@ import { Reject, VerifierLog, frameStr, type Scratch } from './log.ts';
 import * as msg from './messages.ts';
 import type { RegState } from './reg.ts';
 import type { ExploredState } from './prune.ts';
+import { StackLiveness } from './stack-liveness.ts';
 import type { VerifierState } from './state.ts';
 import type { InsnFact, MapRef, VerifierProgram } from './types.ts';
 
@@ -64,6 +65,8 @@ export class Env {
   readonly scratch: Scratch = { regs: 0, slotsLo: 0, slotsHi: 0, allSlots: false };
   /** Array index of each slot's Insn. */
   readonly arrayIndex: Map<number, number>;
+  /** Stack slot liveness gathered along the walk (stack-liveness.ts). */
+  readonly stackLive: StackLiveness;
 
   constructor(prog: VerifierProgram, cfg: Cfg, log: VerifierLog) {
     this.prog = prog;
@@ -73,6 +76,7 @@ export class Env {
     this.arrayIndex = new Map(prog.insns.map((i, k) => [i.idx, k]));
     this.prec = new Precision(cfg);
     this.seen = new Uint8Array(cfg.slots);
+    this.stackLive = new StackLiveness(cfg, log);
   }
 
   newId(): number {

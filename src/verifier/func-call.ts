@@ -58,6 +58,7 @@ export function checkFuncCall(env: Env, insn: Insn): number {
   const caller = st.cur;
   setupFuncEntry(env, st, subprog, insn.idx, passArgs);
   clearCallerSaved(env, caller);
+  env.stackLive.resetCallchain();
   if (env.log.enabled) {
     env.log.print('caller:');
     env.log.print(frameStr(st, st.curframe - 1));

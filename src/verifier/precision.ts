@@ -29,10 +29,9 @@ export function markSlotPrecision(env: Env, frameno: number, spi: number): void 
 
 /**
  * propagate_precision(): the current path was pruned against `old`; what `old` needed exact,
- * the current path's saved states need too. `live[f]` masks the registers of frame f a finished
- * state still holds (clean_live_states() dropped the others).
+ * the current path's saved states need too (a cleaned `old` no longer holds its dead values).
  */
-export function propagatePrecision(env: Env, old: VerifierState, live: readonly number[] | undefined): void {
+export function propagatePrecision(env: Env, old: VerifierState): void {
   const bt = env.prec.bt;
   const log = env.log.level > 1 ? env.log : undefined;
   for (let fr = old.curframe; fr >= 0; fr--) {
@@ -41,7 +40,6 @@ export function propagatePrecision(env: Env, old: VerifierState, live: readonly 
     for (let r = 0; r < 10; r++) {
       const reg = f.reg(r);
       if (reg.type !== 'scalar' || !reg.precise) continue;
-      if (live !== undefined && ((live[fr] ?? 0xffff) & (1 << r)) === 0) continue;
       names.push(`r${r}`);
       bt.setReg(fr, r);
     }

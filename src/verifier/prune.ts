@@ -4,8 +4,10 @@
  * stacksafe(), kernel/bpf/verifier.c v6.18).
  *
  * Scalars are compared only where the old state marked them precise (precision.ts); an
- * imprecise old scalar matches any scalar. Register liveness is the static liveness of cfg.ts
- * (the kernel's clean_live_states() marks dead registers NOT_INIT from the same table).
+ * imprecise old scalar matches any scalar. Only registers live at the position are compared (the
+ * static liveness of cfg.ts); a finished old state is cleaned first (clean_live_states(): dead
+ * registers and, by stack-liveness.ts, dead stack slots cleared), so what it cleared matches
+ * anything.
  */
 import { RegState, markRegUnknown } from './reg.ts';
 import { STACK_INVALID, STACK_MISC, STACK_SPILL, type FuncState, type RefState, type StackSlot, type VerifierState } from './state.ts';
@@ -107,7 +109,12 @@ function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: ExactLevel): b
   return true;
 }
 
-/** states_equal(). `live[f]` is the live-register mask for frame f. */
+/**
+ * states_equal(). `live[f]` is the mask of registers live in frame f at the current state's
+ * position (func_states_equal() compares only those, at every exactness level). Stack slots a
+ * finished old state no longer needs were cleared when it was cleaned (do-check.ts), so they
+ * match anything.
+ */
 export function statesEqual(o: VerifierState, c: VerifierState, live: readonly number[], exact: ExactLevel): boolean {
   if (o.frames.length !== c.frames.length) return false;
   // Loop detection also needs the same depth of unrolled callbacks (is_state_visited()).
@@ -144,6 +151,8 @@ export interface ExploredState {
   misses: number;
   /** Dropped from its bucket while still being explored: freed (uncounted) once its paths end. */
   evicted?: boolean;
+  /** Dead registers and stack slots were cleared (clean_verifier_state()); done once. */
+  cleaned?: boolean;
 }
 
 /**

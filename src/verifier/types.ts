@@ -76,6 +76,12 @@ export interface VerifierProgram {
    */
   readonly btf?: Btf;
   readonly lineInfo?: readonly VerifierLineInfo[];
+  /**
+   * CPUs the program may run on (the kernel's nr_cpu_ids; a runtime's CPU count): the
+   * verifier bounds bpf_get_smp_processor_id() to [0, nrCpus - 1]. Absent: not known, so the
+   * result stays unbounded (never wrong, prunes less than the kernel).
+   */
+  readonly nrCpus?: number;
   /** BPF_PROG_TYPE_SYSCALL: bytes of ctx the program may touch (the kernel checks it at run time). */
   readonly ctxSizeHint?: number;
 }

@@ -94,6 +94,8 @@ export class Region {
   readonly kind: RegionKind;
   readonly name: string;
   readonly writable: boolean;
+  /** Bytes left unmapped on each side (AllocOptions.guardBytes). */
+  readonly guardBytes: number;
   /** The reserved block (region plus guards and alignment padding) given back on free. */
   readonly blockOffset: number;
   readonly blockBytes: number;
@@ -111,6 +113,7 @@ export class Region {
     this.kind = opts.kind;
     this.name = opts.name;
     this.writable = opts.writable ?? true;
+    this.guardBytes = opts.guardBytes ?? 0;
     this.blockOffset = blockOffset;
     this.blockBytes = blockBytes;
   }
@@ -305,6 +308,29 @@ export class AddressSpace {
     region.live = false;
     if (this.lastHit === region) this.lastHit = undefined;
     this.release(region.blockOffset, region.blockBytes);
+  }
+
+  /**
+   * Replace `region` by a fresh zero-filled region of `sizeBytes` at the same address in the same
+   * reserved block, with the same kind, name, access and guards (no field hooks): for a buffer reused from run to
+   * run, cheaper than free + alloc. The old Region object is dead from now on, exactly as if it had
+   * been freed (so caches holding it notice); bytes of the block beyond the new end fault.
+   * Returns undefined, leaving `region` alone, when `sizeBytes` does not fit the block.
+   * @throws {InternalError} for a dead or foreign region; {BpfError} EINVAL for a bad size.
+   */
+  reshape(region: Region, sizeBytes: number): Region | undefined {
+    if (region.space !== this || !region.live) throw new InternalError(`reshape of ${region.live ? 'foreign' : 'freed'} region ${region.kind} '${region.name}'`);
+    if (!Number.isInteger(sizeBytes) || sizeBytes < 0) throw new BpfError(EINVAL, `invalid region size ${sizeBytes} for ${region.kind} '${region.name}'`);
+    if (region.offset + alignUp(Math.max(sizeBytes, 1), 8) + region.guardBytes > region.blockOffset + region.blockBytes) return undefined;
+    const i = this.indexOfRegion(region);
+    if (i < 0) throw new InternalError(`region ${region.name} missing from the region table`);
+    const opts: AllocOptions = { kind: region.kind, name: region.name, writable: region.writable, guardBytes: region.guardBytes };
+    const next = new Region(this, region.offset, sizeBytes, opts, region.blockOffset, region.blockBytes);
+    region.live = false;
+    if (this.lastHit === region) this.lastHit = undefined;
+    this.regions[i] = next;
+    this.u8().fill(0, next.offset, next.end);
+    return next;
   }
 
   /** Return a block to the free list, coalescing with neighbours and lowering `top` when possible. */

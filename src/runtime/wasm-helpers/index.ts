@@ -13,8 +13,10 @@
  *   (random.ts), so JS helpers and every program draw from one sequence.
  *
  * Everything else, and calls whose map is only known at run time, use the JS helpers. For XDP
- * programs the verified context loads of xdp_md's fields are also read in line, from the
- * converted values of the test run in progress (xdp-run.ts), guarded by the context's pointer.
+ * and skb programs (tc, socket filter, cgroup skb, lwt) the verified context loads are also read
+ * in line from the test run in progress (ctx-layouts.ts), guarded by the context's pointer:
+ * xdp_md's fields from their converted values (xdp-run.ts), __sk_buff's packet pointers from
+ * theirs and its other fields from the context's own bytes (skb-run.ts).
  * Works in node / browser.
  */
 import type { EntryValue, InlineCtxLookup, InlineHelper, InlineHelperContext, InlineHelperLookup, SharedFunction } from '../../jit/inline.ts';
@@ -23,13 +25,18 @@ import { ArrayMap } from '../../maps/array.ts';
 import type { HelperFn } from '../../vm/abi.ts';
 import { ADDR_BASE } from '../../vm/memory.ts';
 import { VirtualClock } from '../../timers/virtual-clock.ts';
-import { BPF_PROG_TYPE_XDP, CLOCK_MONOTONIC } from '../../uapi/bpf.ts';
+import {
+  BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_LWT_IN, BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SCHED_ACT,
+  BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP, CLOCK_MONOTONIC,
+} from '../../uapi/bpf.ts';
 import {
   BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, BPF_FUNC_map_delete_elem, BPF_FUNC_map_lookup_elem,
   BPF_FUNC_map_update_elem,
 } from '../../uapi/helpers.ts';
 import type { Runtime } from '../runtime.ts';
-import { currentConvertedXdpMd, xdpConvertedOffset } from '../xdp-run.ts';
+import { ctxLayouts, type CtxKind } from '../ctx-layouts.ts';
+import { skbCtxLoad } from '../skb-run.ts';
+import { xdpConvertedOffset } from '../xdp-run.ts';
 import { FALLBACK, buildDelete, buildLookup, buildUpdate } from './htab-ops.ts';
 import { htabLayout, type HtabLayout } from './htab.ts';
 import { MAX_INLINE_KEY_BYTES } from './jhash.ts';
@@ -39,11 +46,33 @@ import type { SharedRandom } from './random.ts';
 /** Entry value indices. */
 const EV_CPU = 0;
 const EV_MONOTONIC_NS = 1;
-/** XDP programs: the xdp_md of the test run in progress, and where its converted fields are. */
-const EV_XDP_CTX = 2;
-const EV_XDP_VALUES = 3;
-/** EV_XDP_CTX outside XDP test runs: no context pointer is ever all ones. */
+/**
+ * XDP and skb programs: the context of the test run in progress (ctx-layouts.ts), where its
+ * converted values are, and (skb) where its plain fields are.
+ */
+const EV_CTX = 2;
+const EV_CTX_VALUES = 3;
+const EV_CTX_BYTES = 4;
+/** EV_CTX outside test runs: no context pointer is ever all ones. */
 const NO_CTX = -1n;
+
+/** The context layout of each program type whose context loads can be read in line. */
+function ctxKindOf(progType: number | undefined): CtxKind | undefined {
+  switch (progType) {
+    case BPF_PROG_TYPE_XDP:
+      return 'xdp';
+    case BPF_PROG_TYPE_SCHED_CLS:
+    case BPF_PROG_TYPE_SCHED_ACT:
+    case BPF_PROG_TYPE_SOCKET_FILTER:
+    case BPF_PROG_TYPE_CGROUP_SKB:
+    case BPF_PROG_TYPE_LWT_IN:
+    case BPF_PROG_TYPE_LWT_OUT:
+    case BPF_PROG_TYPE_LWT_XMIT:
+      return 'skb';
+    default:
+      return undefined;
+  }
+}
 
 /** What the JIT takes: the call-site lookup, the entry values it reads, the context loads in line. */
 export interface WasmHelpers {
@@ -55,20 +84,32 @@ export interface WasmHelpers {
 /**
  * The Wasm helpers of a program of `runtime` whose JS helpers are `table` (only helpers the table
  * has are replaced, so a program type without a helper still fails where the JS table would).
- * With the program type, also its context field loads that can be read in line: for XDP, the
- * xdp_md fields of the test run in progress (xdp-run.ts keeps their converted values in memory).
+ * With the program type, also its context field loads that can be read in line (XDP and skb
+ * programs, from the test run in progress).
  */
 export function wasmHelpers(runtime: Runtime, table: ReadonlyMap<number, HelperFn>, progType?: number): WasmHelpers {
+  const kind = ctxKindOf(progType);
+  const layouts = ctxLayouts(runtime);
   const entryValues: EntryValue[] = [
     { type: 'i32', read: () => runtime.currentCpu },
     { type: 'i64', read: () => runtime.clock.nowNs(CLOCK_MONOTONIC) },
-    { type: 'i64', read: () => currentConvertedXdpMd(runtime)?.ctx ?? NO_CTX },
-    { type: 'i32', read: () => currentConvertedXdpMd(runtime)?.values ?? 0 },
+    { type: 'i64', read: () => (kind === undefined ? undefined : layouts.current(kind))?.ctx ?? NO_CTX },
+    { type: 'i32', read: () => (kind === undefined ? undefined : layouts.current(kind))?.values ?? 0 },
+    { type: 'i32', read: () => (kind === undefined ? undefined : layouts.current(kind))?.bytes ?? 0 },
   ];
-  const ctxLoads: InlineCtxLookup | undefined = progType !== BPF_PROG_TYPE_XDP ? undefined : (off, size) => {
-    const at = xdpConvertedOffset(off, size);
-    return at === undefined ? undefined : { fieldOff: off, ctxPtr: EV_XDP_CTX, valuesAt: EV_XDP_VALUES, offset: at, size: 8 };
-  };
+  let ctxLoads: InlineCtxLookup | undefined;
+  if (kind === 'xdp') {
+    ctxLoads = (off, size) => {
+      const at = xdpConvertedOffset(off, size);
+      return at === undefined ? undefined : { fieldOff: off, ctxPtr: EV_CTX, valuesAt: EV_CTX_VALUES, offset: at, size: 8 };
+    };
+  } else if (kind === 'skb') {
+    ctxLoads = (off, size) => {
+      const l = skbCtxLoad(off, size);
+      if (l === undefined) return undefined;
+      return { fieldOff: off, ctxPtr: EV_CTX, valuesAt: l.converted ? EV_CTX_VALUES : EV_CTX_BYTES, offset: l.offset, size: l.size };
+    };
+  }
   const virtualTime = runtime.clock instanceof VirtualClock;
   const helpers: InlineHelperLookup = (site) => {
     if (!table.has(site.helperId)) return undefined;
