@@ -18,11 +18,11 @@ import { Interpreter } from '../src/vm/interpreter.ts';
 import type { HelperFn } from '../src/vm/abi.ts';
 import { RunError, isBpfError } from '../src/util/errors.ts';
 import { E2BIG, EFAULT } from '../src/uapi/errno.ts';
-import { BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { JitProgram, compileProgramSync } from '../src/jit/program.ts';
 import { FUZZ_BUFFER_BYTES, Rng, generateProgram, leaksFramePointer, mutateProgram, runDifferential, runEngine } from '../src/jit/fuzz.ts';
 import { BpfObject } from '../src/runtime/object.ts';
 import { ENGINE_NAMES, type Engine, type EngineName } from '../src/runtime/engine.ts';
+import { objectWithAsm } from '../src/runtime/test-helpers.ts';
 
 /** Outcome of `count` interpreter runs (stopping at the first error) or of one JIT repeat. */
 function outcome(fn: () => bigint): string {
@@ -182,7 +182,6 @@ describe('JitProgram.repeat on generated programs', () => {
 });
 
 const xdpObj = (): Uint8Array => readFileSync(new URL('../testdata/scenarios/programs_xdp.bpf.o', import.meta.url));
-const progsObj = (): Uint8Array => readFileSync(new URL('../testdata/progs/loader_progs.bpf.o', import.meta.url));
 
 /** Counts the calls of the engine's repeat entry of program `name`. */
 function spyRepeat(obj: BpfObject, name: string): { calls: number } {
@@ -198,18 +197,7 @@ function spyRepeat(obj: BpfObject, name: string): { calls: number } {
 }
 
 /** loader_progs' xdp_pass replaced by `text` (verified at load). */
-async function xdpAsm(engine: EngineName, text: string): Promise<BpfObject> {
-  const obj = BpfObject.open(progsObj(), { name: 'loader_progs' });
-  obj.spec.programs.delete('arm_timer');
-  const p = obj.spec.programs.get('xdp_pass')!;
-  p.type = BPF_PROG_TYPE_XDP;
-  p.insns = assemble(text);
-  p.references = new Map();
-  p.funcInfo = [];
-  p.lineInfo = [];
-  await obj.load({ engine });
-  return obj;
-}
+const xdpAsm = (engine: EngineName, text: string): Promise<BpfObject> => objectWithAsm(text, { engine });
 
 const packet = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 13 + 1) & 0xff);
 

@@ -11,6 +11,7 @@ import { BpfObject } from './object.ts';
 import { Runtime } from './runtime.ts';
 import { u32, u64 } from './map-handle.ts';
 import { ENGINE_NAMES, type EngineName } from './engine.ts';
+import { errnoOf, objectWithAsm } from './test-helpers.ts';
 
 const progsObj = (): Uint8Array => readFileSync(new URL('../../testdata/progs/loader_progs.bpf.o', import.meta.url));
 
@@ -23,29 +24,8 @@ async function loadProgs(engine: EngineName, runtime?: Runtime): Promise<BpfObje
 }
 
 /** loader_progs with program `name` replaced by assembled code of type `type`. */
-async function withAsm(engine: EngineName, name: string, type: number, text: string): Promise<BpfObject> {
-  const obj = BpfObject.open(progsObj(), { name: 'loader_progs' });
-  obj.spec.programs.delete('arm_timer');
-  const p = obj.spec.programs.get(name)!;
-  p.type = type;
-  p.insns = assemble(text);
-  p.references = new Map();
-  // The object's func_info and line_info describe the compiled code, not this one.
-  p.funcInfo = [];
-  p.lineInfo = [];
-  await obj.load({ engine });
-  return obj;
-}
-
-const errnoOf = (fn: () => unknown): number => {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(isBpfError(e), String(e));
-    return e.errno;
-  }
-  assert.fail('no error');
-};
+const withAsm = (engine: EngineName, name: string, type: number, text: string): Promise<BpfObject> =>
+  objectWithAsm(text, { engine, program: name, type });
 
 const packet = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i & 0xff);
 

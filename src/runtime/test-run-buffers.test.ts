@@ -7,32 +7,22 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { assemble } from '../isa/asm.ts';
-import { isBpfError, RunError } from '../util/errors.ts';
+import { RunError } from '../util/errors.ts';
 import { EINVAL, ENODEV } from '../uapi/errno.ts';
 import { BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_XDP, XDP_REDIRECT } from '../uapi/bpf.ts';
 import { BpfObject } from './object.ts';
 import { Runtime } from './runtime.ts';
 import { ENGINE_NAMES, type EngineName } from './engine.ts';
+import { errnoOf, objectWithAsm } from './test-helpers.ts';
 import type { Netdev } from '../maps/netdev.ts';
 import type { JitProgram } from '../jit/program.ts';
 
-const progsObj = (): Uint8Array => readFileSync(new URL('../../testdata/progs/loader_progs.bpf.o', import.meta.url));
 const devmapObj = (): Uint8Array => readFileSync(new URL('../../testdata/scenarios/maps_devmap.bpf.o', import.meta.url));
 const NETDEVS: readonly Netdev[] = [{ ifindex: 4, name: 'eth0' }];
 
 /** loader_progs with its program `xdp_pass` replaced by `text` as a program of `type`. */
-async function asm(engine: EngineName, type: number, text: string, verify = true): Promise<BpfObject> {
-  const obj = BpfObject.open(progsObj(), { name: 'loader_progs' });
-  obj.spec.programs.delete('arm_timer');
-  const p = obj.spec.programs.get('xdp_pass')!;
-  p.type = type;
-  p.insns = assemble(text);
-  p.references = new Map();
-  p.funcInfo = [];
-  p.lineInfo = [];
-  await obj.load({ engine, verify, runtime: new Runtime({ netdevs: NETDEVS }) });
-  return obj;
-}
+const asm = (engine: EngineName, type: number, text: string, verify = true): Promise<BpfObject> =>
+  objectWithAsm(text, { engine, type, verify, runtime: new Runtime({ netdevs: NETDEVS }) });
 
 const packet = (n: number, fill = 0x11): Uint8Array => {
   const p = new Uint8Array(n).fill(fill);
@@ -44,15 +34,6 @@ const withU32 = (size: number, fields: readonly (readonly [number, number])[]): 
   const b = new Uint8Array(size);
   for (const [off, v] of fields) new DataView(b.buffer).setUint32(off, v, true);
   return b;
-};
-const errnoOf = (fn: () => unknown): number => {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(isBpfError(e), String(e));
-    return e.errno;
-  }
-  assert.fail('no error');
 };
 
 for (const engine of ENGINE_NAMES as readonly EngineName[]) {
