@@ -7,9 +7,31 @@
  * Works in node / browser.
  */
 import type { Runtime } from './runtime.ts';
+import {
+  BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_LWT_IN, BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SCHED_ACT,
+  BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP,
+} from '../uapi/bpf.ts';
 
 /** The context layouts, by program family. */
 export type CtxKind = 'xdp' | 'skb';
+
+/** The context layout of a program type: `xdp_md`, `__sk_buff` (test_run builds an skb), or none. */
+export function ctxKindOf(progType: number | undefined): CtxKind | undefined {
+  switch (progType) {
+    case BPF_PROG_TYPE_XDP:
+      return 'xdp';
+    case BPF_PROG_TYPE_SCHED_CLS:
+    case BPF_PROG_TYPE_SCHED_ACT:
+    case BPF_PROG_TYPE_SOCKET_FILTER:
+    case BPF_PROG_TYPE_CGROUP_SKB:
+    case BPF_PROG_TYPE_LWT_IN:
+    case BPF_PROG_TYPE_LWT_OUT:
+    case BPF_PROG_TYPE_LWT_XMIT:
+      return 'skb';
+    default:
+      return undefined;
+  }
+}
 
 /** A context laid out in linear memory for one test run. */
 export interface CtxLayout {

@@ -7,11 +7,7 @@
 import type { RedirectRecord, RunState } from '../helpers/impl/run-state.ts';
 import { BpfError } from '../util/errors.ts';
 import { EINVAL, ENOTSUPP } from '../uapi/errno.ts';
-import {
-  BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_LWT_IN, BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT,
-  BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, BPF_PROG_TYPE_SCHED_ACT,
-  BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_XDP, progTypeName,
-} from '../uapi/bpf.ts';
+import { BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, BPF_PROG_TYPE_SYSCALL, progTypeName } from '../uapi/bpf.ts';
 import type { Insn } from '../isa/insn.ts';
 import { BPF_CALL, BPF_HELPER_CALL, BPF_JMP, BPF_X } from '../isa/opcodes.ts';
 import { BPF_FUNC_tail_call } from '../uapi/helpers.ts';
@@ -19,6 +15,7 @@ import type { Engine } from './engine.ts';
 import type { LoadedProgram } from './program.ts';
 import { runSkb } from './skb-run.ts';
 import { runXdp } from './xdp-run.ts';
+import { ctxKindOf } from './ctx-layouts.ts';
 
 /** Inputs of a test run (the fields of BPF_PROG_TEST_RUN tsbpf takes). */
 export interface RunOptions {
@@ -115,19 +112,12 @@ export function repeatRun(prog: LoadedProgram, state: RunState, ctx: bigint, cou
 
 /** BPF_PROG_TEST_RUN of `prog` (see RunOptions / RunResult). */
 export function testRun(prog: LoadedProgram, options: RunOptions): RunResult {
+  const ctxKind = ctxKindOf(prog.type);
+  if (ctxKind === 'xdp') return runXdp(prog, options);
+  if (ctxKind === 'skb') return runSkb(prog, options);
   switch (prog.type) {
     case BPF_PROG_TYPE_SYSCALL:
       return runSyscall(prog, options);
-    case BPF_PROG_TYPE_XDP:
-      return runXdp(prog, options);
-    case BPF_PROG_TYPE_SCHED_CLS:
-    case BPF_PROG_TYPE_SCHED_ACT:
-    case BPF_PROG_TYPE_SOCKET_FILTER:
-    case BPF_PROG_TYPE_CGROUP_SKB:
-    case BPF_PROG_TYPE_LWT_IN:
-    case BPF_PROG_TYPE_LWT_OUT:
-    case BPF_PROG_TYPE_LWT_XMIT:
-      return runSkb(prog, options);
     case BPF_PROG_TYPE_RAW_TRACEPOINT:
     case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
       return runRawTp(prog, options);

@@ -26,15 +26,14 @@ import type { HelperFn } from '../../vm/abi.ts';
 import { ADDR_BASE } from '../../vm/memory.ts';
 import { VirtualClock } from '../../timers/virtual-clock.ts';
 import {
-  BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_LWT_IN, BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SCHED_ACT,
-  BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP, CLOCK_MONOTONIC,
+  CLOCK_MONOTONIC,
 } from '../../uapi/bpf.ts';
 import {
   BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, BPF_FUNC_map_delete_elem, BPF_FUNC_map_lookup_elem,
   BPF_FUNC_map_update_elem,
 } from '../../uapi/helpers.ts';
 import type { Runtime } from '../runtime.ts';
-import { ctxLayouts, type CtxKind } from '../ctx-layouts.ts';
+import { ctxKindOf, ctxLayouts } from '../ctx-layouts.ts';
 import { skbCtxLoad } from '../skb-run.ts';
 import { xdpConvertedOffset } from '../xdp-run.ts';
 import { FALLBACK, buildDelete, buildLookup, buildUpdate } from './htab-ops.ts';
@@ -55,24 +54,6 @@ const EV_CTX_VALUES = 3;
 const EV_CTX_BYTES = 4;
 /** EV_CTX outside test runs: no context pointer is ever all ones. */
 const NO_CTX = -1n;
-
-/** The context layout of each program type whose context loads can be read in line. */
-function ctxKindOf(progType: number | undefined): CtxKind | undefined {
-  switch (progType) {
-    case BPF_PROG_TYPE_XDP:
-      return 'xdp';
-    case BPF_PROG_TYPE_SCHED_CLS:
-    case BPF_PROG_TYPE_SCHED_ACT:
-    case BPF_PROG_TYPE_SOCKET_FILTER:
-    case BPF_PROG_TYPE_CGROUP_SKB:
-    case BPF_PROG_TYPE_LWT_IN:
-    case BPF_PROG_TYPE_LWT_OUT:
-    case BPF_PROG_TYPE_LWT_XMIT:
-      return 'skb';
-    default:
-      return undefined;
-  }
-}
 
 /** What the JIT takes: the call-site lookup, the entry values it reads, the context loads in line. */
 export interface WasmHelpers {
