@@ -3,7 +3,10 @@
  * [--filter NAME]`), all on testdata/progs/timer_bench.bpf.c:
  * - virtual clock: timers armed per second by BPF code (bpf_timer_init + set_callback + start in a
  *   bpf_loop, one program run) and callbacks fired per second when the clock advances past them
- *   all, with 10k and 1M timers (host time around the run and around the advance);
+ *   all, with 10k and 1M timers (host time around the run and around the advance). After
+ *   WARMUP_RUNS warm-up runs of the same size (capped at 100k timers), the figure is the median of
+ *   several runs (ARM_ROUNDS), as the kernel's is: a single run mostly measured the host's warm-up
+ *   (its JIT tiering and heap growth), which varied several-fold from run to run;
  * - real clock: a self-re-arming timer on an absolute grid (1 ms and 100 us), its achieved rate and
  *   the lateness of each firing (bpf_ktime_get_ns() in the callback minus the programmed expiry);
  * - the same programs on the kernel in the same run (bench/timer-kernel.ts), with ratios
@@ -27,8 +30,10 @@ export interface TimerThroughputRow {
   /** Host ns per timer armed (or fired). */
   readonly ns: number;
   readonly per_sec: number;
-  /** Host time of the whole arming run (or advance). */
+  /** Host time of the whole arming run (or advance), the median run. */
   readonly total_ms: number;
+  /** Measured runs (the figures are their medians). */
+  readonly rounds: number;
   /** The kernel's ns per timer (median of its rounds), or null without a kernel. */
   readonly kernel_ns: number | null;
   /** Timers the kernel armed before -ENOMEM (median, min, max of the rounds). */
@@ -74,6 +79,11 @@ export interface TimerBenchOptions {
 }
 
 const KERNEL_ARM_REQUEST = 10_000;
+/** Measured arm-then-fire runs per size and engine (after one warm-up run), by timers per run. */
+const ARM_ROUNDS = (n: number, quick: boolean): number => (n >= 1_000_000 ? 2 : quick ? 5 : 9);
+/** Unmeasured runs before the measured ones, each of the measured size but at most WARMUP_MAX_TIMERS. */
+const WARMUP_RUNS = 3;
+const WARMUP_MAX_TIMERS = 100_000;
 const sizeName = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}m` : `${n / 1000}k`);
 const periodName = (ns: number): string => (ns >= 1_000_000 ? `${ns / 1_000_000}ms` : `${ns / 1000}us`);
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -116,14 +126,27 @@ async function engineUsable(engine: EngineName): Promise<{ ok: true } | { ok: fa
   }
 }
 
-function throughputRows(engine: EngineName, n: number, v: Awaited<ReturnType<typeof virtualArmFire>>, k: KernelThroughput | null): TimerThroughputRow[] {
-  const { results: r } = v;
-  if (v.retval !== 0 || r.armed !== BigInt(n) || r.fired !== BigInt(n) || v.firedByClock !== n) {
-    throw new Error(`timers ${n} (${engine}): retval ${v.retval}, armed ${r.armed}, fired ${r.fired} (clock ${v.firedByClock}), expected ${n} each`);
+/** `rounds` measured arm-then-fire runs of n timers after the warm-up runs: each run checked, host times in ns. */
+async function armFireRuns(engine: EngineName, n: number, rounds: number): Promise<{ armNs: number[]; fireNs: number[] }> {
+  for (let i = 0; i < WARMUP_RUNS; i++) await virtualArmFire(Math.min(n, WARMUP_MAX_TIMERS), engine);
+  const armNs: number[] = [];
+  const fireNs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const v = await virtualArmFire(n, engine);
+    const { results: r } = v;
+    if (v.retval !== 0 || r.armed !== BigInt(n) || r.fired !== BigInt(n) || v.firedByClock !== n) {
+      throw new Error(`timers ${n} (${engine}): retval ${v.retval}, armed ${r.armed}, fired ${r.fired} (clock ${v.firedByClock}), expected ${n} each`);
+    }
+    armNs.push(v.armHostNs);
+    fireNs.push(v.fireHostNs);
   }
+  return { armNs, fireNs };
+}
+
+function throughputRows(engine: EngineName, n: number, runs: { armNs: number[]; fireNs: number[] }, k: KernelThroughput | null): TimerThroughputRow[] {
   const armed = k?.armed ?? [];
   const common = {
-    engine, clock: 'virtual' as const, timers: n,
+    engine, clock: 'virtual' as const, timers: n, rounds: runs.armNs.length,
     kernel_timers: armed.length ? median(armed) : null,
     kernel_timers_min: armed.length ? Math.min(...armed) : null,
     kernel_timers_max: armed.length ? Math.max(...armed) : null,
@@ -135,7 +158,7 @@ function throughputRows(engine: EngineName, n: number, v: Awaited<ReturnType<typ
       kernel_ns: kernelNs === null ? null : round1(kernelNs), ratio: kernelNs ? round1(ns / kernelNs) : null,
     };
   };
-  return [row(`timer_arm_${sizeName(n)}`, v.armHostNs, k?.armNs ?? null), row(`timer_fire_${sizeName(n)}`, v.fireHostNs, k?.fireNs ?? null)];
+  return [row(`timer_arm_${sizeName(n)}`, median(runs.armNs), k?.armNs ?? null), row(`timer_fire_${sizeName(n)}`, median(runs.fireNs), k?.fireNs ?? null)];
 }
 
 function latenessStats(lateness: readonly number[]): { p50: number; p99: number; max: number } {
@@ -179,7 +202,7 @@ export async function timerBenchRows(options: TimerBenchOptions = {}, note: (lin
       note(`timers on engine '${engine}' skipped: ${usable.reason}`);
       continue;
     }
-    for (const n of sizes) rows.push(...throughputRows(engine, n, await virtualArmFire(n, engine), kThroughput));
+    for (const n of sizes) rows.push(...throughputRows(engine, n, await armFireRuns(engine, n, ARM_ROUNDS(n, quick)), kThroughput));
     for (const [p, c] of tickers) rows.push(tickerRow(engine, await realTicker(p!, c!, engine), kTickers.get(p!) ?? null));
   }
   return rows;
@@ -204,7 +227,7 @@ export function formatTimerTable(rows: readonly TimerBenchRow[]): string[] {
   for (const r of rows) {
     if (r.clock === 'virtual') {
       const kernelTimers = r.kernel_timers === null ? '' : ` at ${r.kernel_timers} timers (${r.kernel_timers_min}..${r.kernel_timers_max})`;
-      const ts = `${fmtNs(r.ns)}/timer, ${fmtRate(r.per_sec)}, ${r.timers} in ${r.total_ms} ms`;
+      const ts = `${fmtNs(r.ns)}/timer, ${fmtRate(r.per_sec)}, ${r.timers} in ${r.total_ms} ms (med of ${r.rounds})`;
       const k = r.kernel_ns === null ? '-' : `${fmtNs(r.kernel_ns)}/timer${kernelTimers}`;
       out.push(`${r.bench.padEnd(16)} ${r.engine.padEnd(12)} ${ts.padEnd(W)} ${k.padEnd(W)} ${r.ratio === null ? '-' : `${r.ratio}x`}`);
     } else {

@@ -106,6 +106,18 @@ for (const engine of ENGINE_NAMES) {
       assert.throws(() => obj.program('op').run(), (e: unknown) => e instanceof RunError && e.errno === EINVAL && /does not point to the bpf_timer field of a map value \(insn 4\)/.test(e.message));
     });
 
+    it('set_callback, start and cancel on a stack pointer stop with a RunError too (a bad R1 is reported before a bad R2)', async () => {
+      for (const call of [170, 171, 172]) {
+        const obj = BpfObject.open(OBJ, { name: 'timer_rt' });
+        const p = obj.spec.programs.get('op')!;
+        p.insns = assemble(`mov %r1, %r10\nadd %r1, -16\nmov %r2, 0\nmov %r3, 0\ncall ${call}\nexit`);
+        p.references = new Map();
+        await obj.load({ engine, verify: false });
+        assert.throws(() => obj.program('op').run(), (e: unknown) => e instanceof RunError && e.errno === EINVAL && /does not point to the bpf_timer field of a map value \(insn 4\)/.test(e.message), `helper #${call}`);
+        obj.close();
+      }
+    });
+
     it('B13, B47: a callback cancelling its own timer gets -EDEADLK and changes nothing; cancelling another pending timer gets 1', async () => {
       const { obj, op, clock } = await load();
       assert.equal(runOp(op, { op: OP.arm, which: WHICH.arr, key: 0, cb: CB.cancelSelf, a: MS }), 0);

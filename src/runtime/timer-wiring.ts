@@ -23,14 +23,17 @@ import type { Region } from '../vm/memory.ts';
 import { hasTimerField } from '../helpers/impl/timer.ts';
 import { InternalError } from '../util/errors.ts';
 import type { LoadedProgram } from './program.ts';
+import type { MapRefs } from './refs.ts';
 import type { Runtime } from './runtime.ts';
 
 /** The timers of one runtime and the glue around them. */
 export class RuntimeTimers {
   readonly timers: BpfTimers<BpfMap, LoadedProgram>;
   readonly #runtime: Runtime;
-  /** Live maps with a timer field: where timer pointers are looked up. */
-  readonly #maps = new Set<BpfMap>();
+  /** Live maps with a timer field: where timer pointers are looked up (an array: walked per helper call). */
+  #maps: BpfMap[] = [];
+  /** The registry entries of the maps in #maps, found once (the registry is keyed by bigint address). */
+  readonly #refs = new Map<BpfMap, MapRefs>();
   #arrayKey: Region | undefined = undefined;
 
   constructor(runtime: Runtime, clock: Clock) {
@@ -39,8 +42,17 @@ export class RuntimeTimers {
       clock,
       invoke: (fn, prog, map, valuePtr, cpu) => this.#invoke(fn, prog, map, valuePtr, cpu),
       // usercnt: the registry's count, already 0 when map_release_uref runs.
-      mapHasUserRefs: (map) => (runtime.mapRefsOf(map)?.urefs ?? 0) > 0,
+      mapHasUserRefs: (map) => (this.#refsOf(map)?.urefs ?? 0) > 0,
     });
+  }
+
+  /** The registry entry of `map` (cached while the map is attached), or undefined once freed. */
+  #refsOf(map: BpfMap): MapRefs | undefined {
+    const cached = this.#refs.get(map);
+    if (cached !== undefined) return cached;
+    const refs = this.#runtime.mapRefsOf(map);
+    if (refs !== undefined && this.#maps.includes(map)) this.#refs.set(map, refs);
+    return refs;
   }
 
   /**
@@ -49,7 +61,7 @@ export class RuntimeTimers {
    */
   attach(map: BpfMap): void {
     if (!hasTimerField(map)) return;
-    this.#maps.add(map);
+    if (!this.#maps.includes(map)) this.#maps = [...this.#maps, map];
     const timerOff = BigInt(map.record.timerOff);
     const prev = map.hooks;
     map.hooks = {
@@ -68,7 +80,9 @@ export class RuntimeTimers {
   /** The map was freed: its timers with it (the map's own walk ran first). */
   detach(map: BpfMap): void {
     this.timers.releaseMap(map);
-    this.#maps.delete(map);
+    // A new array: a walk of the old one in progress is not disturbed.
+    this.#maps = this.#maps.filter((m) => m !== map);
+    this.#refs.delete(map);
   }
 
   /** map_release_uref, after the map's own walk: no timer of `map` may survive it. */
@@ -90,8 +104,8 @@ export class RuntimeTimers {
     if (!(map instanceof ArrayMap)) return valuePtr - BigInt(roundUp8(map.keySize));
     const mem = this.#runtime.memory;
     const key = (this.#arrayKey ??= mem.alloc(4, { kind: 'scratch', name: 'timer.array_key', writable: false }));
-    const index = (valuePtr - map.values.ptr) / BigInt(map.elemSize);
-    mem.dataView().setUint32(key.offset, Number(index), true); // index < max_entries: fits a u32
+    const index = Number(valuePtr - map.values.ptr) / map.elemSize; // exact: valuePtr starts an element
+    mem.dataView().setUint32(key.offset, index, true); // index < max_entries: fits a u32
     return key.ptr;
   }
 

@@ -397,3 +397,40 @@ test('ktimeAddSafe saturates like the kernel', () => {
   assert.equal(ktimeAddSafe(-5n, 0n), KTIME_MAX);
   assert.equal(ktimeAddSafe(0n, 0n), 0n);
 });
+
+test('a freed slot is uninitialised at once, also for the helpers called on it next; addresses beyond 2^53 hold no timer', () => {
+  const { timers, clock } = armed();
+  const prog = new FakeProg('q');
+  assert.equal(timers.timerStart(T, MS, 0n, 0), 0);
+  assert.equal(timers.isInitialised(T), true);
+  timers.freeTimer(T);
+  assert.equal(timers.isInitialised(T), false);
+  assert.equal(timers.timerStart(T, MS, 0n, 0), -EINVAL);
+  assert.equal(timers.timerSetCallback(T, prog, CB_A), -EINVAL);
+  assert.equal(timers.timerCancel(T), -EINVAL);
+  assert.equal(prog.refs, 0);
+  assert.equal(clock.pendingCount, 0);
+  // Re-initialised: a new control block, in state I.
+  assert.equal(timers.timerInit(T, new FakeMap('m2'), VAL, MONO), 0);
+  assert.equal(timers.timerStart(T, MS, 0n, 0), -EINVAL);
+  assert.equal(timers.inspect(T)?.prog, undefined);
+  // Two addresses that round to the same double are not confused, and the far one holds nothing.
+  const far = (1n << 53n) + 1n;
+  assert.equal(timers.isInitialised(far), false);
+  assert.equal(timers.timerStart(far, MS, 0n, 0), -EINVAL);
+  assert.throws(() => timers.timerInit(far, new FakeMap('m3'), far, MONO), RangeError);
+  assert.equal(timers.timerInit(-T, new FakeMap('m4'), -VAL, MONO), 0, 'a negative address is still exact');
+  assert.equal(timers.inspect(-T)?.valuePtr, -VAL);
+  assert.equal(timers.inspect(T)?.valuePtr, VAL);
+  assert.equal(timers.count, 2);
+});
+
+test('flags are u64: bigints outside that range are taken modulo 2^64', () => {
+  const { timers } = armed();
+  const U64 = 1n << 64n;
+  for (const f of [-1n, -(1n << 63n), U64 + 4n, 4n, 0x100n, -U64 + 8n]) assert.equal(timers.timerStart(T, MS, f, 0), -EINVAL, `flags ${f}`);
+  for (const f of [0n, 1n, 2n, 3n, U64, U64 + 3n, -U64 + 1n]) assert.equal(timers.timerStart(T, MS, f, 0), 0, `flags ${f}`);
+  for (const f of [-1n, 2n, 3n, 4n, 8n, 16n, 1n << 32n, U64 + 2n]) assert.equal(timers.timerInit(T2, new FakeMap('x'), VAL2, f), -EINVAL, `init flags ${f}`);
+  assert.equal(timers.timerInit(T2, new FakeMap('x'), VAL2, U64 + 7n), 0);
+  assert.equal(timers.inspect(T2)?.clockId, CLOCK_BOOTTIME);
+});

@@ -19,13 +19,45 @@ import { EBUSY, EDEADLK, EINVAL, EPERM } from '../uapi/errno.ts';
 import {
   BPF_F_TIMER_ABS, BPF_F_TIMER_CPU_PIN, CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME,
 } from '../uapi/bpf.ts';
-import { lo32 } from '../util/u64.ts';
+import { ADDR_BASE } from '../vm/memory.ts';
 import type { Clock } from './clock.ts';
 import { KTIME_MAX, TimerEntry } from './timer-queue.ts';
 
 /** The kernel's MAX_CLOCKS: bpf_timer_init's flags carry a clock id below it and nothing else. */
 const MAX_CLOCKS = 16n;
-const START_FLAGS = BigInt(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN);
+/**
+ * Timer addresses are keyed by numbers: Map operations on bigint keys were a large share of
+ * bpf_timer_init in profiles, and `address - ADDR_BASE`, the offset in tsbpf's one address space,
+ * is a small integer, the cheapest key. Exact for every address of magnitude below 2^53; larger
+ * ones (never an address: those are below 2^33) cannot hold a timer.
+ */
+const KEY_BASE = Number(ADDR_BASE);
+/**
+ * The slot key of `timerPtr`, or NaN when its magnitude is 2^53 or more (Number() rounds
+ * monotonically and 2^53 is a double, so the rounded value tells).
+ */
+function slotKey(timerPtr: bigint): number {
+  const n = Number(timerPtr);
+  return n < 2 ** 53 && n > -(2 ** 53) ? n - KEY_BASE : Number.NaN;
+}
+
+/** The clocks bpf_timer_init accepts (all below MAX_CLOCKS), and the same as flags values. */
+const INIT_CLOCK_IDS = [CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME].filter((c) => BigInt(c) < MAX_CLOCKS);
+const INIT_CLOCK_FLAGS = INIT_CLOCK_IDS.map(BigInt);
+/** The flags bpf_timer_start knows; any other bit is -EINVAL. */
+const START_FLAGS = BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN;
+const START_FLAG_VALUES = Array.from({ length: START_FLAGS + 1 }, (_, v) => BigInt(v));
+/** bpf_timer_start's u64 flags as a number, or -1 when invalid; found by comparison, converting no bigint. */
+function startFlags(flags: bigint): number {
+  for (let v = 0; v <= START_FLAGS; v++) if ((v & ~START_FLAGS) === 0 && flags === START_FLAG_VALUES[v]) return v;
+  return -1;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+/** BigInt.asUintN(64, x), skipped for the values helpers pass (already u64). */
+const asU64 = (x: bigint): bigint => (x >= 0n && x <= U64_MAX ? x : BigInt.asUintN(64, x));
+/** s64 range: nsecs already in it need no BigInt.asIntN. */
+const S64_MIN = -(1n << 63n);
 
 /**
  * A BPF program as a timer holds it. `ref` is called when a timer starts holding the program
@@ -74,27 +106,50 @@ export interface TimerInfo<M, P> {
   readonly pinned: boolean;
 }
 
-/** The control block of an initialised timer (the kernel's struct bpf_hrtimer). */
-class TimerState<M, P> {
+/**
+ * The control block of an initialised timer (the kernel's struct bpf_hrtimer). It is its own
+ * queue entry, so initialising a timer allocates one object and arming it none.
+ */
+class TimerState<M, P> extends TimerEntry {
   readonly key: bigint;
+  /** `key` as a number (see KEY_BASE): the index of #slots. */
+  readonly slot: number;
   readonly map: M;
   readonly valuePtr: bigint;
   readonly clockId: number;
-  readonly entry: TimerEntry;
+  /** The owner's firing routine (one function shared by every timer of a BpfTimers). */
+  readonly #onFire: (s: TimerState<M, P>) => void;
   prog: P | undefined = undefined;
   callbackFn: bigint | undefined = undefined;
   /** In-flight cancellations of this timer issued from timer callbacks (§2.4 step 4). */
   cancelling = 0;
   cpu = 0;
   pinned = false;
+  /** Still initialised: false once freed (the slot's address may then name a new control block). */
+  live = true;
+  /** Neighbours in the list of its map's timers (see MapTimers). */
+  prevOfMap: TimerState<M, P> | undefined = undefined;
+  nextOfMap: TimerState<M, P> | undefined = undefined;
 
-  constructor(key: bigint, map: M, valuePtr: bigint, clockId: number, fire: (s: TimerState<M, P>) => void) {
+  constructor(key: bigint, slot: number, map: M, valuePtr: bigint, clockId: number, onFire: (s: TimerState<M, P>) => void) {
+    super();
     this.key = key;
+    this.slot = slot;
     this.map = map;
     this.valuePtr = valuePtr;
     this.clockId = clockId;
-    this.entry = new TimerEntry(() => fire(this));
+    this.#onFire = onFire;
   }
+
+  override fire(): void {
+    this.#onFire(this);
+  }
+}
+
+/** The initialised timers of one map, as a doubly linked list through the control blocks. */
+interface MapTimers<M, P> {
+  head: TimerState<M, P> | undefined;
+  count: number;
 }
 
 /**
@@ -111,10 +166,17 @@ export class BpfTimers<M extends object, P extends TimerProg> {
   readonly #clock: Clock;
   readonly #invoke: TimerInvoker<M, P>;
   readonly #mapHasUserRefs: (map: M) => boolean;
-  readonly #slots = new Map<bigint, TimerState<M, P>>();
-  readonly #byMap = new Map<M, Set<TimerState<M, P>>>();
+  /** The initialised slots by the number key of their address (KEY_BASE). */
+  readonly #slots = new Map<number, TimerState<M, P>>();
+  readonly #byMap = new Map<M, MapTimers<M, P>>();
+  /**
+   * The control block found last, always a live one: programs call init, set_callback and start
+   * on one timer in a row, so most lookups end here without hashing a bigint.
+   */
+  #last: TimerState<M, P> | undefined = undefined;
   /** The timer whose callback is executing (the kernel's per-CPU hrtimer_running). */
   #running: TimerState<M, P> | undefined = undefined;
+  readonly #onFire = (s: TimerState<M, P>): void => this.#fire(s);
 
   constructor(options: BpfTimersOptions<M, P>) {
     this.#clock = options.clock;
@@ -122,27 +184,50 @@ export class BpfTimers<M extends object, P extends TimerProg> {
     this.#mapHasUserRefs = (m) => options.mapHasUserRefs(m);
   }
 
+  /** The control block of the initialised slot at `timerPtr`, or undefined (state U). */
+  #lookup(timerPtr: bigint): TimerState<M, P> | undefined {
+    const last = this.#last;
+    if (last !== undefined && last.key === timerPtr) return last;
+    const slot = slotKey(timerPtr);
+    if (Number.isNaN(slot)) return undefined; // no timer can live there
+    const s = this.#slots.get(slot);
+    if (s !== undefined) this.#last = s;
+    return s;
+  }
+
+  /** Whether the slot at `timerPtr` is initialised (a live bpf_hrtimer is attached to it). */
+  isInitialised(timerPtr: bigint): boolean {
+    return this.#lookup(timerPtr) !== undefined;
+  }
+
   /**
    * bpf_timer_init(timer, map, flags). `valuePtr` is the start of the value holding the timer
    * (timer address − the map's timer offset). Order of checks as in 6.18: flags (-EINVAL), already
    * initialised (-EBUSY), map without user references (-EPERM). Allocation failure (-ENOMEM) is
    * not emulated.
+   * @throws {RangeError} for a timer address of magnitude 2^53 or more (no tsbpf address is).
    */
   timerInit(timerPtr: bigint, map: M, valuePtr: bigint, flags: bigint): number {
-    const f = BigInt.asUintN(64, flags);
-    if (f >= MAX_CLOCKS) return -EINVAL;
-    const clockId = lo32(f); // f < 16 here
-    // Like timerfd, minus the _ALARM clocks.
-    if (clockId !== CLOCK_MONOTONIC && clockId !== CLOCK_REALTIME && clockId !== CLOCK_BOOTTIME) return -EINVAL;
-    if (this.#slots.has(timerPtr)) return -EBUSY;
+    // A clock id below MAX_CLOCKS and nothing else; of those, like timerfd minus the _ALARM clocks.
+    const c = INIT_CLOCK_FLAGS.indexOf(asU64(flags));
+    if (c < 0) return -EINVAL;
+    const clockId = INIT_CLOCK_IDS[c]!;
+    const slot = slotKey(timerPtr);
+    if (this.#last?.key === timerPtr || this.#slots.has(slot)) return -EBUSY; // (NaN is never a key)
     // Maps with timers must be held by user space or pinned, or nothing would ever free the timer
     // (the v4 cover-letter scenario, spec §3.5).
     if (!this.#mapHasUserRefs(map)) return -EPERM;
-    const state = new TimerState<M, P>(timerPtr, map, valuePtr, clockId, (s) => this.#fire(s));
-    this.#slots.set(timerPtr, state);
-    let set = this.#byMap.get(map);
-    if (set === undefined) this.#byMap.set(map, (set = new Set()));
-    set.add(state);
+    if (Number.isNaN(slot)) throw new RangeError(`bpf_timer_init: timer address ${timerPtr} is not below 2^53`);
+    const state = new TimerState<M, P>(timerPtr, slot, map, valuePtr, clockId, this.#onFire);
+    this.#slots.set(slot, state);
+    this.#last = state;
+    let list = this.#byMap.get(map);
+    if (list === undefined) this.#byMap.set(map, (list = { head: undefined, count: 0 }));
+    const head = list.head;
+    state.nextOfMap = head;
+    if (head !== undefined) head.prevOfMap = state;
+    list.head = state;
+    list.count++;
     return 0;
   }
 
@@ -152,7 +237,7 @@ export class BpfTimers<M extends object, P extends TimerProg> {
    * changing callbacks keeps its single reference. Does not arm or re-time the timer.
    */
   timerSetCallback(timerPtr: bigint, prog: P, callbackFn: bigint): number {
-    const s = this.#slots.get(timerPtr);
+    const s = this.#lookup(timerPtr);
     if (s === undefined) return -EINVAL;
     if (!this.#mapHasUserRefs(s.map)) return -EPERM;
     if (s.prog !== prog) {
@@ -170,13 +255,14 @@ export class BpfTimers<M extends object, P extends TimerProg> {
    * cancel) is -EINVAL. A pending timer gets its expiry replaced (it fires once, at the new time).
    */
   timerStart(timerPtr: bigint, nsecs: bigint, flags: bigint, cpu: number): number {
-    const f = BigInt.asUintN(64, flags);
-    if ((f & ~START_FLAGS) !== 0n) return -EINVAL;
-    const s = this.#slots.get(timerPtr);
+    const fl = startFlags(asU64(flags));
+    if (fl < 0) return -EINVAL;
+    const s = this.#lookup(timerPtr);
     if (s === undefined || s.prog === undefined) return -EINVAL;
-    this.#clock.arm(s.entry, this.#expiry(s, BigInt.asIntN(64, nsecs), (f & BigInt(BPF_F_TIMER_ABS)) !== 0n));
+    const ns = nsecs >= S64_MIN && nsecs <= KTIME_MAX ? nsecs : BigInt.asIntN(64, nsecs);
+    this.#clock.arm(s, this.#expiry(s, ns, (fl & BPF_F_TIMER_ABS) !== 0));
     s.cpu = cpu;
-    s.pinned = (f & BigInt(BPF_F_TIMER_CPU_PIN)) !== 0n;
+    s.pinned = (fl & BPF_F_TIMER_CPU_PIN) !== 0;
     return 0;
   }
 
@@ -186,7 +272,7 @@ export class BpfTimers<M extends object, P extends TimerProg> {
    * returns 1 if the timer was pending, else 0.
    */
   timerCancel(timerPtr: bigint): number {
-    const s = this.#slots.get(timerPtr);
+    const s = this.#lookup(timerPtr);
     if (s === undefined) return -EINVAL;
     const cur = this.#running;
     // Cancelling our own timer would wait for ourselves (hrtimer_cancel waits for the callback).
@@ -203,7 +289,7 @@ export class BpfTimers<M extends object, P extends TimerProg> {
       }
     }
     this.#dropProg(s);
-    const wasPending = this.#clock.cancel(s.entry);
+    const wasPending = this.#clock.cancel(s);
     if (fromCallback) s.cancelling--;
     return wasPending ? 1 : 0;
   }
@@ -218,16 +304,20 @@ export class BpfTimers<M extends object, P extends TimerProg> {
    * observably the same. A callback that is running (its own element freed) runs to completion.
    */
   freeTimer(timerPtr: bigint): void {
-    const s = this.#slots.get(timerPtr);
+    const s = this.#lookup(timerPtr);
     if (s === undefined) return;
-    this.#slots.delete(timerPtr);
-    const set = this.#byMap.get(s.map);
-    if (set !== undefined) {
-      set.delete(s);
-      if (set.size === 0) this.#byMap.delete(s.map);
-    }
+    this.#slots.delete(s.slot);
+    s.live = false;
+    if (this.#last === s) this.#last = undefined;
+    const list = this.#byMap.get(s.map)!; // every live control block is on its map's list
+    const { prevOfMap: prev, nextOfMap: next } = s;
+    if (prev === undefined) list.head = next;
+    else prev.nextOfMap = next;
+    if (next !== undefined) next.prevOfMap = prev;
+    s.prevOfMap = s.nextOfMap = undefined;
+    if (--list.count === 0) this.#byMap.delete(s.map);
     this.#dropProg(s);
-    this.#clock.cancel(s.entry);
+    this.#clock.cancel(s);
   }
 
   /**
@@ -235,14 +325,14 @@ export class BpfTimers<M extends object, P extends TimerProg> {
    * Afterwards bpf_timer_init on it returns -EPERM until a user reference is taken again.
    */
   releaseMap(map: M): void {
-    const set = this.#byMap.get(map);
-    if (set === undefined) return;
-    for (const s of [...set]) this.freeTimer(s.key);
+    // The list is read again after each free: dropping a program reference may free the program,
+    // its maps and their timers, this map's included.
+    for (let list = this.#byMap.get(map); list?.head !== undefined; list = this.#byMap.get(map)) this.freeTimer(list.head.key);
   }
 
   /** Free every timer (runtime shutdown): all program references are dropped. */
   freeAll(): void {
-    for (const key of [...this.#slots.keys()]) this.freeTimer(key);
+    for (const s of [...this.#slots.values()]) this.freeTimer(s.key);
   }
 
   /** Number of initialised slots. */
@@ -252,7 +342,7 @@ export class BpfTimers<M extends object, P extends TimerProg> {
 
   /** Number of initialised slots of `map`. */
   countOf(map: M): number {
-    return this.#byMap.get(map)?.size ?? 0;
+    return this.#byMap.get(map)?.count ?? 0;
   }
 
   /** The timer address whose callback is executing now, if any. */
@@ -262,12 +352,12 @@ export class BpfTimers<M extends object, P extends TimerProg> {
 
   /** A snapshot of the slot at `timerPtr`; undefined when uninitialised (state U). */
   inspect(timerPtr: bigint): TimerInfo<M, P> | undefined {
-    const s = this.#slots.get(timerPtr);
+    const s = this.#lookup(timerPtr);
     if (s === undefined) return undefined;
-    const pending = s.entry.queued;
+    const pending = s.queued;
     return {
       map: s.map, valuePtr: s.valuePtr, clockId: s.clockId, prog: s.prog, callbackFn: s.callbackFn,
-      pending, expiresNs: pending ? s.entry.expiresNs : undefined, running: this.#running === s,
+      pending, expiresNs: pending ? s.expiresNs : undefined, running: this.#running === s,
       cpu: s.cpu, pinned: s.pinned,
     };
   }
@@ -282,6 +372,8 @@ export class BpfTimers<M extends object, P extends TimerProg> {
    * fires).
    */
   #expiry(s: TimerState<M, P>, nsecs: bigint, abs: boolean): bigint {
+    // Reading a clock has no side effect, so the common case reads none.
+    if (abs && s.clockId !== CLOCK_BOOTTIME) return nsecs;
     const monoNow = this.#clock.nowNs(CLOCK_MONOTONIC);
     const baseNow = s.clockId === CLOCK_BOOTTIME ? this.#clock.nowNs(CLOCK_BOOTTIME) : monoNow;
     const onBase = abs ? nsecs : ktimeAddSafe(nsecs, baseNow);
@@ -302,7 +394,7 @@ export class BpfTimers<M extends object, P extends TimerProg> {
     // The callback pointer is read at expiry: the one set last wins, and none (cancelled) runs nothing.
     const fn = s.callbackFn;
     const prog = s.prog;
-    if (fn === undefined || prog === undefined || this.#slots.get(s.key) !== s) return;
+    if (fn === undefined || prog === undefined || !s.live) return;
     const prev = this.#running;
     this.#running = s;
     // The kernel frees a program only after an RCU grace period, so a callback that frees its own

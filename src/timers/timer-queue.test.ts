@@ -22,7 +22,7 @@ test('pops by expiry, equal expiries by arming order', () => {
   q.arm(e[4]!, 20n);
   assert.equal(q.size, 5);
   assert.deepEqual(drain(q), [e[1], e[3], e[2], e[4], e[0]]);
-  assert.ok(e.every((x) => !x.queued && x.index === -1));
+  assert.ok(e.every((x) => !x.queued));
 });
 
 test('re-arming replaces the expiry and counts as a new arming', () => {
@@ -60,8 +60,9 @@ test('signed 64-bit ordering: negative expiries first, KTIME_MAX last', () => {
   assert.deepEqual(drain(q).map((x) => x.expiresNs), [...times].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
 });
 
-test('random operations keep heap order and index bookkeeping (model check)', () => {
-  let seed = 12345;
+for (const [name, times, seed0] of [['many expiries', 50, 12345], ['few expiries (long runs of equal expiry)', 3, 777], ['one expiry', 1, 4242]] as const) {
+test(`random operations keep the order and the queued bookkeeping (model check, ${name})`, () => {
+  let seed: number = seed0;
   const rnd = (n: number): number => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed % n;
@@ -74,7 +75,7 @@ test('random operations keep heap order and index bookkeeping (model check)', ()
     const x = e[rnd(e.length)]!;
     const op = rnd(4);
     if (op <= 1) {
-      const t = BigInt(rnd(50));
+      const t = BigInt(rnd(times));
       q.arm(x, t);
       model.set(x, [t, seq++]);
     } else if (op === 2) {
@@ -87,7 +88,47 @@ test('random operations keep heap order and index bookkeeping (model check)', ()
     }
     assert.equal(q.size, model.size);
     for (const y of e) assert.equal(y.queued, model.has(y));
+    const head = [...model.entries()].sort((a, b) => (a[1][0] < b[1][0] ? -1 : a[1][0] > b[1][0] ? 1 : a[1][1] - b[1][1]))[0];
+    assert.equal(q.peek(), head?.[0]);
   }
+});
+}
+
+test('expiries whose doubles collide (beyond 2^53 ns, near KTIME_MAX) keep their exact order; out-of-range values wrap', () => {
+  const p53 = 1n << 53n;
+  // Neighbours of ±2^53 and of KTIME_MAX share a double; equal expiries still go by arming order.
+  const times = [p53 + 1n, p53, p53 - 1n, p53 + 2n, p53 + 1n, KTIME_MAX, KTIME_MAX - 1n, KTIME_MAX - 2n, KTIME_MAX, -p53 - 1n, -p53, -p53 + 1n, -(1n << 63n), -(1n << 63n) + 1n, 5n];
+  let seed = 99;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const q = new TimerQueue();
+  const e = entries(24, []);
+  const model = new Map<TimerEntry, [bigint, number]>();
+  let seq = 0;
+  const cmp = (a: [bigint, number], b: [bigint, number]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]);
+  for (let step = 0; step < 5000; step++) {
+    const x = e[rnd(e.length)]!;
+    const op = rnd(3);
+    if (op <= 1) {
+      const t = times[rnd(times.length)]!;
+      q.arm(x, t);
+      model.set(x, [t, seq++]);
+    } else {
+      const got = q.pop();
+      const want = [...model.entries()].sort((a, b) => cmp(a[1], b[1]))[0];
+      assert.equal(got, want?.[0]);
+      if (want !== undefined) model.delete(want[0]);
+    }
+  }
+  // Values outside s64 are taken modulo 2^64, as signed.
+  const w = entries(3, []);
+  q.clear();
+  q.arm(w[0]!, 1n << 63n); // = -2^63: first
+  q.arm(w[1]!, (1n << 64n) + 7n); // = 7
+  q.arm(w[2]!, -1n - (1n << 64n)); // = -1
+  assert.deepEqual(drain(q).map((x) => x.expiresNs), [-(1n << 63n), -1n, 7n]);
 });
 
 test('1M timers: insert, cancel half, re-arm, pop in order', () => {

@@ -167,6 +167,9 @@ export class VirtualClock implements Clock {
 
   fireDueNow(): number {
     if (this.#firing || this.#closed) return 0;
+    // Called after every bpf_timer_start of a syscall program: the usual answer is "nothing due".
+    const head = this.#queue.peek();
+    if (head === undefined || head.expiresNs > this.#monoNs) return 0;
     return this.advanceTo(this.#monoNs);
   }
 

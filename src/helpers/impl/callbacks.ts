@@ -33,8 +33,11 @@ export function callbackHelpers(binding: RunBinding): Record<'loop' | 'forEachMa
       // value (confirmed on 6.18: testdata/scenarios/helpers_bpf_loop). Clang always passes a
       // constant here, so tsbpf returns what the inlined code returns.
       if (n > BPF_MAX_LOOPS) return BigInt.asUintN(32, BigInt(-E2BIG));
+      // One argument list for every iteration: engines copy R1..R5 in on entry.
+      const args = [0n, ctx, 0n, 0n, 0n];
       for (let i = 0; i < n; i++) {
-        const ret = env.callFunction(fn, [BigInt(i), ctx, 0n, 0n, 0n]);
+        args[0] = BigInt(i);
+        const ret = env.callFunction(fn, args);
         if (ret !== 0n) return BigInt(i + 1);
       }
       return BigInt(n);

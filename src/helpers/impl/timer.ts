@@ -13,9 +13,9 @@
  * helper table this is: each loaded program gets its own table. Works in node / browser.
  */
 import type { HelperEnv, HelperFn } from '../../vm/abi.ts';
-import { decodeFuncPtr } from '../../vm/abi.ts';
+import { encodeFuncPtr } from '../../vm/abi.ts';
 import type { BpfMap } from '../../maps/map.ts';
-import { ptrToOff, offToPtr } from '../../maps/map.ts';
+import { ptrToOff } from '../../maps/map.ts';
 import { ArrayMap } from '../../maps/array.ts';
 import { HashMap } from '../../maps/hash.ts';
 import type { BpfTimers, TimerProg } from '../../timers/bpf-timer.ts';
@@ -54,13 +54,13 @@ export function timerSiteAt(maps: Iterable<BpfMap>, timerPtr: bigint): TimerSite
       const rel = off - map.values.offset;
       if (rel < 0 || rel >= map.maxEntries * map.elemSize) continue;
       if (rel % map.elemSize !== timerOff) return undefined;
-      return { map, valuePtr: offToPtr(off - timerOff) };
+      return { map, valuePtr: timerPtr - BigInt(timerOff) };
     }
     if (map instanceof HashMap) {
       const rel = off - map.elemsOff;
       if (rel < 0 || rel >= map.nElems * map.elemSize) continue;
       if (rel % map.elemSize !== map.valueOff + timerOff) return undefined;
-      return { map, valuePtr: offToPtr(off - timerOff) };
+      return { map, valuePtr: timerPtr - BigInt(timerOff) };
     }
   }
   return undefined;
@@ -84,7 +84,25 @@ function site<P extends TimerProg>(t: TimerBinding<P>, env: HelperEnv, timerPtr:
   return s;
 }
 
-const ret = (r: number): bigint => u64(BigInt(r));
+/**
+ * The result `r` of set_callback, start or cancel on `timerPtr`, after the check that R1 points at
+ * the timer field of a map value, which the kernel's verifier makes before the call. The check
+ * comes after the call here, and only when the slot is uninitialised: an initialised slot was
+ * checked by its bpf_timer_init and stays valid while initialised (freeing the map or the element
+ * frees the timer first), and on an uninitialised slot these calls return -EINVAL having changed
+ * nothing, so a bad pointer still stops the program before anything happened.
+ */
+function checked<P extends TimerProg>(t: TimerBinding<P>, env: HelperEnv, timerPtr: bigint, r: number): bigint {
+  if (r === -EINVAL && !t.timers.isInitialised(timerPtr)) site(t, env, timerPtr);
+  return ret(r);
+}
+
+/** The helpers' return values as u64 registers: the -errno cases are rare, 0 and 1 are constants. */
+const ret = (r: number): bigint => (r === 0 ? 0n : r === 1 ? 1n : u64(BigInt(r)));
+
+/** Function pointers (vm/abi.ts encodeFuncPtr) are the u64 values FUNC_LO ..= FUNC_HI. */
+const FUNC_LO = encodeFuncPtr(0);
+const FUNC_HI = encodeFuncPtr(0xffff_ffff);
 
 /** bpf_timer_init, bpf_timer_set_callback, bpf_timer_start and bpf_timer_cancel. */
 export function timerHelpers<P extends TimerProg>(binding: RunBinding, t: TimerBinding<P>): Record<'init' | 'setCallback' | 'start' | 'cancel', HelperFn> {
@@ -92,7 +110,8 @@ export function timerHelpers<P extends TimerProg>(binding: RunBinding, t: TimerB
     /** long bpf_timer_init(struct bpf_timer *timer, struct bpf_map *map, u64 flags). */
     init: (env, timerPtr, mapPtr, flags) => {
       const s = site(t, env, timerPtr);
-      const map = mapArg(binding, mapPtr, env.insnIdx);
+      // A live timer map is registered under its own address: R2 naming it needs no registry lookup.
+      const map = mapPtr === s.map.ptr ? s.map : mapArg(binding, mapPtr, env.insnIdx);
       if (map !== s.map) {
         throw new RunError(`bpf_timer_init: timer ${hex64(timerPtr)} is in map '${s.map.name}' but R2 is map '${map.name}' (insn ${env.insnIdx})`, env.insnIdx, EINVAL);
       }
@@ -100,21 +119,15 @@ export function timerHelpers<P extends TimerProg>(binding: RunBinding, t: TimerB
     },
     /** long bpf_timer_set_callback(struct bpf_timer *timer, void *callback_fn). */
     setCallback: (env, timerPtr, fn) => {
-      site(t, env, timerPtr);
-      if (decodeFuncPtr(fn) === undefined) {
+      if (fn < FUNC_LO || fn > FUNC_HI) {
+        site(t, env, timerPtr); // a bad R1 is reported first
         throw new RunError(`bpf_timer_set_callback: R2 ${hex64(fn)} is not a function pointer (insn ${env.insnIdx})`, env.insnIdx, EINVAL);
       }
-      return ret(t.timers.timerSetCallback(timerPtr, t.prog(), fn));
+      return checked(t, env, timerPtr, t.timers.timerSetCallback(timerPtr, t.prog(), fn));
     },
     /** long bpf_timer_start(struct bpf_timer *timer, u64 nsecs, u64 flags), on the run's CPU. */
-    start: (env, timerPtr, nsecs, flags) => {
-      site(t, env, timerPtr);
-      return ret(t.timers.timerStart(timerPtr, nsecs, flags, binding.run().cpu));
-    },
+    start: (env, timerPtr, nsecs, flags) => checked(t, env, timerPtr, t.timers.timerStart(timerPtr, nsecs, flags, binding.run().cpu)),
     /** long bpf_timer_cancel(struct bpf_timer *timer). */
-    cancel: (env, timerPtr) => {
-      site(t, env, timerPtr);
-      return ret(t.timers.timerCancel(timerPtr));
-    },
+    cancel: (env, timerPtr) => checked(t, env, timerPtr, t.timers.timerCancel(timerPtr)),
   };
 }
