@@ -293,7 +293,7 @@ function emitBody(state: ModuleState, e: FuncEmitter, b: number, ret: () => void
     const shape = jumpShape(insn);
     e.checkReads(insn, regUsage(insn).reads);
     if (shape === 'none') {
-      lowerInsn(state, e, insn, ret);
+      lowerInsn(state, e, insn, ret, i > blk.first ? cfg.insns[i - 1] : undefined);
       updateInit(e, insn);
     } else if (shape === 'cond') {
       if (isMayGoto(insn)) {
@@ -318,9 +318,10 @@ function updateInit(e: FuncEmitter, insn: Insn): void {
   });
 }
 
-function lowerInsn(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => void): void {
+/** Lower one instruction that is not a jump; `prev` is the one before it in its basic block. */
+function lowerInsn(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => void, prev: Insn | undefined): void {
   switch (insnClass(insn.code)) {
-    case BPF_ALU64: lowerAlu(e, insn, true); return;
+    case BPF_ALU64: lowerAlu(e, insn, true, prev); return;
     case BPF_ALU: lowerAlu(e, insn, false); return;
     case BPF_LDX: {
       const cl = state.opts.mode.checked || insnMode(insn.code) !== BPF_MEM ? undefined : state.opts.ctxLoads?.get(insn.idx);

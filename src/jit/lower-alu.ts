@@ -9,7 +9,7 @@
  */
 import type { Insn } from '../isa/insn.ts';
 import {
-  BPF_ADD, BPF_AND, BPF_ARSH, BPF_DIV, BPF_END, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
+  BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_DIV, BPF_END, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
   BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LSH, BPF_MOD, BPF_MOV,
   BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_X, BPF_XOR, insnOp, insnSrcBit,
 } from '../isa/opcodes.ts';
@@ -45,8 +45,22 @@ const BIN32: Partial<Record<number, Op>> = {
   [BPF_ARSH]: 'i32.shr_s',
 };
 
-/** Lower one ALU (is64 = false) or ALU64 instruction. */
-export function lowerAlu(e: FuncEmitter, insn: Insn, is64: boolean): void {
+/**
+ * True when ALU64 `insn` is `dst |= c` right after `prev`, `dst <<= k` in the same basic block,
+ * with 0 <= c < 2^k: the low k bits of dst are zero, so the OR is an ADD, which V8 folds with the
+ * shift into one x86 `lea` (one step off the dependency chain of loops that pack fields).
+ */
+export function orIsAddAfterShift(prev: Insn | undefined, insn: Insn): boolean {
+  if (prev === undefined || prev.code !== (BPF_ALU64 | BPF_LSH | BPF_K) || insn.code !== (BPF_ALU64 | BPF_OR | BPF_K)) return false;
+  const k = prev.imm;
+  return prev.dst === insn.dst && k > 0 && k < 64 && insn.imm >= 0 && insn.imm < 2 ** k;
+}
+
+/**
+ * Lower one ALU (is64 = false) or ALU64 instruction; `prev` is the instruction before it in the
+ * same basic block, if any.
+ */
+export function lowerAlu(e: FuncEmitter, insn: Insn, is64: boolean, prev?: Insn): void {
   const err = aluError(insn, is64);
   if (err !== undefined) {
     e.trap(err);
@@ -63,7 +77,8 @@ export function lowerAlu(e: FuncEmitter, insn: Insn, is64: boolean): void {
     lowerEnd(e, insn, is64);
     return;
   }
-  if (is64) lowerAlu64(e, insn, op);
+  if (is64 && orIsAddAfterShift(prev, insn)) e.w.get(e.reg[insn.dst]!).i64(BigInt(insn.imm)).op('i64.add').set(e.reg[insn.dst]!);
+  else if (is64) lowerAlu64(e, insn, op);
   else lowerAlu32(e, insn, op);
 }
 
