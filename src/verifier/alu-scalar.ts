@@ -153,10 +153,9 @@ export function adjustScalarMinMaxVals(op: number, dst: RegState, src: RegState,
     const v = constResult(op, dst.varOff.value, src.varOff.value, alu32);
     if (v !== undefined) { markRegKnown(dst, v); return; }
   }
+  // Not even zero-extended for a 32-bit operation: the kernel returns before that step.
   if (!safeToCompute(op, src, alu32)) {
     markRegUnknown(dst);
-    if (alu32) zext32To64(dst);
-    regBoundsSync(dst);
     return;
   }
   switch (op) {

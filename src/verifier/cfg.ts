@@ -5,6 +5,7 @@
  */
 import {
   BPF_CALL, BPF_EXIT, BPF_JA, BPF_JCOND, BPF_JMP, BPF_JMP32, BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_KFUNC_CALL,
   insnClass, insnOp, isJmpClass, type Insn,
 } from '../isa/index.ts';
 import { helperProto } from '../helpers/protos.ts';
@@ -31,6 +32,11 @@ export interface Cfg {
   readonly liveIn: Uint16Array;
   /** Subprograms used as callbacks (ld_imm64 BPF_PSEUDO_FUNC targets). */
   readonly callbackSubprogs: ReadonlySet<number>;
+  /**
+   * check_cfg()'s refusal (an unreachable instruction, a jump into an ld_imm64), which the kernel
+   * only reaches after resolve_pseudo_ldimm64(): thrown by the caller after that pass.
+   */
+  readonly walkError?: Reject;
 }
 
 const isCall = (i: Insn): boolean => i.code === (BPF_JMP | BPF_CALL);
@@ -54,9 +60,9 @@ export function successors(i: Insn): number[] {
 }
 
 /**
- * check_subprogs + check_cfg, then the static register liveness (liveness.ts). At log level 2
- * prints `func#N @start` per subprogram, as the kernel does.
- * Throws Reject (EINVAL) with the kernel's message.
+ * add_subprog_and_kfunc + check_subprogs, then check_cfg and the static register liveness
+ * (liveness.ts). At log level 2 prints `func#N @start` per subprogram, as the kernel does.
+ * Throws Reject (EINVAL) with the kernel's message; check_cfg()'s is returned as `walkError`.
  */
 export function checkCfg(insns: readonly Insn[], progType: number, log?: VerifierLog): Cfg {
   const last = insns[insns.length - 1];
@@ -64,15 +70,18 @@ export function checkCfg(insns: readonly Insn[], progType: number, log?: Verifie
   const bySlot: (Insn | undefined)[] = new Array<Insn | undefined>(slots).fill(undefined);
   for (const i of insns) bySlot[i.idx] = i;
 
-  // add_subprog for every call target and every callback address.
+  // add_subprog_and_kfunc(): add_subprog for every call target and every callback address, in
+  // order; a kfunc call fails here (tsbpf models a kernel without vmlinux BTF).
   const starts = new Set<number>([0]);
   const callbacks = new Set<number>();
   for (const i of insns) {
     const pseudoCall = isCall(i) && i.src === BPF_PSEUDO_CALL;
     const pseudoFunc = i.code === BPF_LD_IMM64 && i.src === BPF_PSEUDO_FUNC;
+    if (isCall(i) && i.src === BPF_PSEUDO_KFUNC_CALL) throw new Reject(EINVAL, msg.kfuncNotSupported());
     if (!pseudoCall && !pseudoFunc) continue;
     const t = i.idx + i.imm + 1;
-    if (t < 0 || t >= slots || bySlot[t] === undefined) throw new Reject(EINVAL, msg.callToInvalidDest());
+    // A start inside an ld_imm64 passes here; check_subprogs() then finds the ld_imm64 ending a function.
+    if (t < 0 || t >= slots) throw new Reject(EINVAL, msg.callToInvalidDest());
     starts.add(t);
     if (pseudoFunc) callbacks.add(t);
   }
@@ -84,22 +93,35 @@ export function checkCfg(insns: readonly Insn[], progType: number, log?: Verifie
     for (let x = s; x < end; x++) subprogOf[x] = k;
   });
 
-  // Jumps stay inside their function and land on instruction starts; functions end in exit/jmp.
+  // check_subprogs(): slot by slot (the second half of an ld_imm64 is an opcode-0 slot), jumps
+  // stay inside their function and each function ends in exit or an unconditional jump.
   subprogStarts.forEach((s, k) => {
     const end = subprogStarts[k + 1] ?? slots;
     for (let x = s; x < end; x++) {
       const i = bySlot[x];
-      if (i === undefined) continue;
-      const cls = insnClass(i.code);
-      if (isJmpClass(cls) && !isCall(i) && !isExit(i)) {
+      const op = i === undefined ? 0 : insnOp(i.code);
+      if (i !== undefined && isJmpClass(insnClass(i.code)) && op !== BPF_CALL && op !== BPF_EXIT) {
         const t = jumpTarget(i);
         if (t < s || t >= end) throw new Reject(EINVAL, msg.jumpOutOfRange(x, t));
       }
-      const nextSlot = x + (i.code === BPF_LD_IMM64 ? 2 : 1);
-      if (nextSlot === end && !isExit(i) && !isJa(i)) throw new Reject(EINVAL, msg.lastInsnNotExit());
+      if (x === end - 1 && (i === undefined || (!isExit(i) && !isJa(i)))) throw new Reject(EINVAL, msg.lastInsnNotExit());
     }
   });
+  try {
+    return { ...walk(bySlot, slots, subprogStarts, subprogOf, progType), callbackSubprogs: new Set([...callbacks].map((t) => subprogOf[t] as number)) };
+  } catch (e) {
+    if (!(e instanceof Reject)) throw e;
+    const none = new Uint8Array(slots);
+    return {
+      bySlot, slots, subprogStarts, subprogOf, prunePoints: none, forceCheckpoints: none, callsCallback: none,
+      liveIn: new Uint16Array(slots), callbackSubprogs: new Set(), walkError: e,
+    };
+  }
+}
 
+/** check_cfg(): the depth-first walk (prune points, reachability), then register liveness. */
+function walk(bySlot: readonly (Insn | undefined)[], slots: number, subprogStarts: readonly number[], subprogOf: Int32Array,
+  progType: number): Omit<Cfg, 'callbackSubprogs'> {
   // Depth-first walk from the entry and from every function reached by calls or addresses,
   // marking prune points as visit_insn() does.
   const seen = new Uint8Array(slots);
@@ -148,10 +170,7 @@ export function checkCfg(insns: readonly Insn[], progType: number, log?: Verifie
     if (bySlot[x] !== undefined && !seen[x]) throw new Reject(EINVAL, msg.unreachableInsn(x));
   }
   const liveIn = computeLiveness(bySlot, slots, progType);
-  return {
-    bySlot, slots, subprogStarts, subprogOf, prunePoints, forceCheckpoints, callsCallback, liveIn,
-    callbackSubprogs: new Set([...callbacks].map((t) => subprogOf[t] as number)),
-  };
+  return { bySlot, slots, subprogStarts, subprogOf, prunePoints, forceCheckpoints, callsCallback, liveIn };
 }
 
 export { isCall, isExit, isJa };

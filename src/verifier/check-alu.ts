@@ -52,7 +52,8 @@ function adjustPtrMinMaxVals(env: Env, insn: Insn, dst: RegState, ptr: RegState,
   }
   if (ptr.maybeNull) env.reject(EACCES, msg.ptrArithNullCheck(insn.dst, typeStr));
   switch (ptr.type) {
-    case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem': break;
+    // A function's address too: the kernel only lists what it prohibits (PTR_TO_FUNC is not there).
+    case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem': case 'func': break;
     case 'map_ptr':
       if (known && smin === 0n && op === BPF_ADD) break;
       env.reject(EACCES, msg.ptrArithProhibited(insn.dst, typeStr));
@@ -166,6 +167,11 @@ export function checkAluOp(env: Env, insn: Insn): void {
   }
   if (op === BPF_MOV) {
     const movsx = alu64 ? [0, 8, 16, 32] : [0, 8, 16];
+    if (isX && alu64 && insn.off === 1) {
+      // BPF_ADDR_SPACE_CAST: arena pointers, which tsbpf has no maps for.
+      if (insn.imm !== 1 && insn.imm !== 1 << 16) env.reject(EINVAL, msg.addrSpaceCastSpaces());
+      env.reject(EINVAL, msg.addrSpaceCastNoArena());
+    }
     if (isX ? !movsx.includes(insn.off) || insn.imm !== 0 : insn.src !== 0 || insn.off !== 0) {
       env.reject(EINVAL, msg.reservedFieldsOf('BPF_MOV'));
     }
@@ -182,7 +188,8 @@ export function checkAluOp(env: Env, insn: Insn): void {
         dst.copyFrom(src);
         return;
       }
-      if (isPointer(src)) env.reject(EACCES, msg.partialPointerCopy(insn.src));
+      // Root may leak pointers: a sign-extended pointer is just an unknown scalar.
+      if (isPointer(src)) { markRegUnknown(dst); return; }
       dst.copyFrom(src);
       dst.id = 0;
       coerceRegToSizeSx(dst, insn.off / 8);

@@ -209,7 +209,8 @@ export function checkHelperCall(env: Env, insn: Insn): void {
   const name = helperFuncName(id);
   const proto = helperProto(id);
   if (!proto) {
-    if (F.helperName(id) === undefined || id <= 0) env.reject(EINVAL, msg.invalidFunc(name, id));
+    // get_helper_proto(): only an id outside [0, __BPF_FUNC_MAX_ID) is "invalid" (0 is bpf_unspec).
+    if (F.helperName(id) === undefined || id < 0) env.reject(EINVAL, msg.invalidFunc(name, id));
     env.reject(EINVAL, msg.helperNotAllowed(name, id));
   }
   if (!proto.progTypes.has(env.prog.progType)) env.reject(EINVAL, msg.helperNotAllowed(name, id));

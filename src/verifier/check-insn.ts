@@ -10,7 +10,7 @@ import {
   BPF_ST, BPF_STX, insnClass, insnMode, insnOp, insnSize, sizeBytes, type Insn,
 } from '../isa/index.ts';
 import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER } from '../uapi/bpf.ts';
-import { EACCES, EINVAL } from '../uapi/errno.ts';
+import { EACCES, EFAULT, EINVAL } from '../uapi/errno.ts';
 import { BPF_FUNC_spin_unlock } from '../uapi/helpers.ts';
 import { jumpTarget } from './cfg.ts';
 import { checkAluOp } from './check-alu.ts';
@@ -151,7 +151,7 @@ function checkJmp(env: Env, insn: Insn, nextSlot: number): number | 'end' {
   }
   const { fallthrough, taken } = checkCondJmpOp(env, insn);
   const target = jumpTarget(insn);
-  if (taken && taken !== env.state && fallthrough) env.pushState(taken, target, insn.idx);
+  if (taken && taken !== env.state && fallthrough) env.pushState(taken, target, insn.idx, false, EFAULT);
   env.printInsnState(insn.idx, true);
   if (taken === env.state) return target;
   if (taken && fallthrough) return nextSlot;

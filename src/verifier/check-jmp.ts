@@ -57,9 +57,18 @@ function flipOpcode(op: number): number {
   }
 }
 
-interface View { umin: bigint; umax: bigint; smin: bigint; smax: bigint; value: bigint; mask: bigint }
+/** The compared width's bounds and tnum; a 64-bit view also carries the 32-bit subrange (`sub`). */
+interface View {
+  umin: bigint; umax: bigint; smin: bigint; smax: bigint; value: bigint; mask: bigint;
+  sub?: { umin: bigint; umax: bigint; smin: bigint; smax: bigint };
+}
 function view(r: RegState, jmp32: boolean): View {
-  if (!jmp32) return { umin: r.umin, umax: r.umax, smin: r.smin, smax: r.smax, value: r.varOff.value, mask: r.varOff.mask };
+  if (!jmp32) {
+    return {
+      umin: r.umin, umax: r.umax, smin: r.smin, smax: r.smax, value: r.varOff.value, mask: r.varOff.mask,
+      sub: { umin: r.u32min, umax: r.u32max, smin: r.s32min, smax: r.s32max },
+    };
+  }
   const t = tnumSubreg(r.varOff);
   return { umin: r.u32min, umax: r.u32max, smin: r.s32min, smax: r.s32max, value: t.value, mask: t.mask };
 }
@@ -72,15 +81,20 @@ function scalarBranchTaken(a: View, b: View, op: number): number {
       let eq = -1;
       if (aConst && bConst) eq = a.value === b.value ? 1 : 0;
       else if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) eq = 0;
+      // A 64-bit comparison whose 64-bit ranges overlap may still be decided by the 32-bit ones.
+      else if (a.sub && b.sub && (a.sub.umin > b.sub.umax || a.sub.umax < b.sub.umin || a.sub.smin > b.sub.smax || a.sub.smax < b.sub.smin)) eq = 0;
       else if (((a.value ^ b.value) & ~(a.mask | b.mask)) !== 0n) eq = 0;
       if (eq < 0) return -1;
       return op === BPF_JEQ ? eq : 1 - eq;
     }
-    case BPF_JSET:
-      if (!bConst) return -1;
-      if ((a.value & b.value) !== 0n) return 1;
-      if (((a.value | a.mask) & b.value) === 0n) return 0;
+    case BPF_JSET: {
+      // Either side may be the constant (the kernel swaps them).
+      const [x, k] = bConst ? [a, b] : [b, a];
+      if (!bConst && !aConst) return -1;
+      if ((x.value & k.value) !== 0n) return 1;
+      if (((x.value | x.mask) & k.value) === 0n) return 0;
       return -1;
+    }
     case JSET_FALSE: {
       const r = scalarBranchTaken(a, b, BPF_JSET);
       return r < 0 ? -1 : 1 - r;

@@ -95,6 +95,9 @@ function stackBounds(env: Env, regno: number, reg: RegState, off: number, size: 
     env.reject(errno, msg.invalidVarStackAccess(extra, regno, tnumStr(reg.varOff), off, size));
   }
   env.touchStack(-minOff);
+  // grow_stack_state(): reads allocate the frame's stack as writes do (allocated_stack, which
+  // pruning compares over).
+  if (minOff < 0) stackFrame(env, reg).slot(Math.ceil(-minOff / 8) - 1);
   return [minOff, maxOff];
 }
 

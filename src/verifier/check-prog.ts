@@ -4,8 +4,8 @@
  * (resolve_pseudo_ldimm64(), check_map_prog_compatibility()).
  */
 import {
-  BPF_LD_IMM64, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE,
-  BPF_PSEUDO_MAP_VALUE, insnClass, insnMode, opcodeInfo,
+  BPF_CALL, BPF_JMP, BPF_LD_IMM64, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE,
+  BPF_PSEUDO_MAP_VALUE, BPF_X, insnClass, insnMode, opcodeInfo,
 } from '../isa/index.ts';
 import {
   BPF_MAP_TYPE_ARRAY, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_PERF_EVENT, BPF_PROG_TYPE_RAW_TRACEPOINT,
@@ -40,7 +40,8 @@ export function resolveLdImm64(env: Env): void {
     }
     if (insn.code !== BPF_LD_IMM64) {
       // bpf_opcode_in_insntable(): the basic sanity check.
-      if (opcodeInfo(insn.code) === undefined) env.reject(EINVAL, msg.unknownOpcode(insn.code));
+      // (callx, JMP|CALL|X, is in tsbpf's opcode table for the assembler only.)
+      if (opcodeInfo(insn.code) === undefined || insn.code === (BPF_JMP | BPF_CALL | BPF_X)) env.reject(EINVAL, msg.unknownOpcode(insn.code));
       continue;
     }
     if (insn.src > BPF_PSEUDO_MAP_IDX_VALUE) env.reject(EINVAL, msg.unrecognizedLdImm64());

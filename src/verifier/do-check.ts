@@ -12,7 +12,7 @@ import { frameStr } from './log.ts';
 import * as msg from './messages.ts';
 import { pushInsnHistory } from './backtrack.ts';
 import { markAllScalarsImprecise, propagatePrecision } from './precision.ts';
-import { pathEnded, statesEqual, type ExploredState } from './prune.ts';
+import { pathEnded, statesEqual, statesMaybeLooping, type ExploredState } from './prune.ts';
 import { markRegNotInit } from './reg.ts';
 import { STACK_INVALID, type FuncState, type VerifierState } from './state.ts';
 
@@ -90,7 +90,7 @@ function isStateVisited(env: Env, idx: number, counters: Counters): 'pruned' | '
         if (callsCallback) {
           // A callback iterating back to its call site converges when nothing new is seen.
           hit = statesEqual(old.state, st, live, 'range_within');
-        } else if (statesEqual(old.state, st, live, 'exact')) {
+        } else if (statesMaybeLooping(old.state, st) && statesEqual(old.state, st, live, 'exact')) {
           env.reject(EINVAL, `${msg.infiniteLoop(idx)}\ncur state:${frameStr(st, st.curframe)}\nold state:${frameStr(old.state, st.curframe)}`);
         }
       }

@@ -4,7 +4,7 @@
  * take it as their first argument rather than closing over it.
  */
 import type { Insn } from '../isa/index.ts';
-import { E2BIG, EACCES } from '../uapi/errno.ts';
+import { E2BIG, EACCES, EINVAL } from '../uapi/errno.ts';
 import { Precision } from './backtrack.ts';
 import type { Cfg } from './cfg.ts';
 import { Reject, VerifierLog, frameStr, type Scratch } from './log.ts';
@@ -98,7 +98,7 @@ export class Env {
 
   /** check_reg_arg(SRC_OP): the register must hold something. */
   srcReg(r: number): RegState {
-    if (r > 10) this.reject(EACCES, msg.invalidRegNo(r));
+    if (r > 10) this.reject(EINVAL, msg.invalidRegNo(r));
     const reg = this.reg(r);
     this.scratch.regs |= 1 << r;
     if (reg.type === 'not_init') this.reject(EACCES, msg.regNotReadOk(r));
@@ -107,7 +107,7 @@ export class Env {
 
   /** check_reg_arg(DST_OP): the register may be written (never R10). */
   dstReg(r: number): RegState {
-    if (r > 10) this.reject(EACCES, msg.invalidRegNo(r));
+    if (r > 10) this.reject(EINVAL, msg.invalidRegNo(r));
     if (r === 10) this.reject(EACCES, msg.frameReadOnly(r));
     this.scratch.regs |= 1 << r;
     return this.reg(r);
@@ -130,15 +130,17 @@ export class Env {
 /**
    * push_stack(): explore `st` later from slot `at`. Sync branches count against the current
    * saved state; an async callback's state stands alone (no parent), as push_async_cb() makes it.
+   * Past BPF_COMPLEXITY_LIMIT_JMP_SEQ pending states the caller fails with `errno`
+   * (check_cond_jmp_op() turns the failed push into EFAULT).
    */
-  pushState(st: VerifierState, at: number, prevIdx: number, async = false): void {
+  pushState(st: VerifierState, at: number, prevIdx: number, async = false, errno = E2BIG): void {
     st.insnIdx = at;
     st.prevInsnIdx = prevIdx;
     const parent = async ? undefined : this.parent;
     if (parent) parent.branches++;
     this.pending.push({ state: st, parent, logPos: this.log.pos });
     if (this.pending.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
-      this.reject(E2BIG, async ? msg.jmpSeqTooComplexAsync(this.pending.length) : msg.jmpSeqTooComplex(this.pending.length));
+      this.reject(errno, async ? msg.jmpSeqTooComplexAsync(this.pending.length) : msg.jmpSeqTooComplex(this.pending.length));
     }
   }
 

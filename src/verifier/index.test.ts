@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assemble } from '../isa/index.ts';
 import { BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
-import { E2BIG, EACCES } from '../uapi/errno.ts';
+import { E2BIG, EACCES, EINVAL } from '../uapi/errno.ts';
 import { verify, VerifierError, type VerifierProgram } from './index.ts';
 
 const prog = (text: string): VerifierProgram => ({ name: 'p', insns: assemble(text), progType: BPF_PROG_TYPE_XDP, license: 'GPL', maps: [] });
@@ -35,6 +35,31 @@ describe('verify()', () => {
   it('stops at the instruction limit with E2BIG', () => {
     assert.throws(() => verify(prog('mov %r1, 0\nl: add %r1, 1\njlt %r1, 1000000, l\nmov %r0, 0\nexit'), { insnLimit: 1000 }),
       (e: unknown) => e instanceof VerifierError && e.errno === E2BIG && /BPF program is too large. Processed 1001 insn/.test(e.message));
+  });
+
+  // Forms the corpus dialect cannot write, found by differential fuzzing against the kernel
+  // (scripts/fuzz-verifier.ts --kernel).
+  describe('raw instructions, as the kernel answers them', () => {
+    const raw = (fields: readonly [number, number, number, number, number][]): VerifierProgram => ({
+      ...prog('exit'), insns: fields.map(([code, dst, src, off, imm], idx) => ({ code, dst, src, off, imm, idx })),
+    });
+    const refusal = (p: VerifierProgram): [number, string] => {
+      try { verify(p); } catch (e) { if (e instanceof VerifierError) return [e.errno, e.log.join('|')]; throw e; }
+      return [0, 'accepted'];
+    };
+    it('a register above 10 is EINVAL (__check_reg_arg())', () => {
+      assert.deepEqual(refusal(raw([[0xb7, 0, 0, 0, 0], [0x07, 11, 0, 0, 5], [0x95, 0, 0, 0, 0]])), [EINVAL, 'R11 is invalid']);
+    });
+    it('JMP32|EXIT is no jump: check_subprogs() refuses it as the last instruction', () => {
+      assert.deepEqual(refusal(raw([[0xb7, 0, 0, 0, 0], [0x96, 0, 0, 100, 0]])), [EINVAL, 'last insn is not an exit or jmp']);
+    });
+    it('opcodes are checked before reachability', () => {
+      assert.deepEqual(refusal(raw([[0xb7, 0, 0, 0, 0], [0x95, 0, 0, 0, 0], [0xe6, 0, 0, 0, 0], [0x95, 0, 0, 0, 0]])), [EINVAL, 'unknown opcode e6']);
+    });
+    it('an invalid atomic operation prints as u32 hex', () => {
+      const p = raw([[0x7a, 10, 0, -8, 0], [0xb7, 1, 0, 0, 1], [0xdb, 10, 1, -8, -2], [0xb7, 0, 0, 0, 0], [0x95, 0, 0, 0, 0]]);
+      assert.deepEqual(refusal(p), [EINVAL, 'BPF_ATOMIC uses invalid atomic opcode fffffffe']);
+    });
   });
 
   it('reports dead code (never reached, never checked, as the kernel leaves it)', () => {

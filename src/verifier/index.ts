@@ -56,6 +56,7 @@ export function verify(prog: VerifierProgram, options: VerifyOptions = {}): Veri
     env = new Env(prog, cfg, log);
     checkFuncInfo(env);
     resolveLdImm64(env);
+    if (cfg.walkError) throw cfg.walkError;
     if (log.level > 1) printLiveness(log, cfg.bySlot, cfg.liveIn, computeScc(cfg.bySlot, cfg.slots));
     const main = FuncState.init(0, -1, 0);
     markRegPointer(main.reg(1), 'ctx');

@@ -13,6 +13,8 @@ export const infiniteLoop = (i: number): string => `infinite loop detected at in
 export const funcOutOfRange = (off: number): string => `function offset ${off} is out of range`;
 export const invalidLdImm64 = (): string => 'invalid bpf_ld_imm64 insn';
 export const unrecognizedLdImm64 = (): string => 'unrecognized bpf_ld_imm64 insn';
+export const addrSpaceCastSpaces = (): string => 'addr_space_cast insn can only convert between address space 1 and 0';
+export const addrSpaceCastNoArena = (): string => 'addr_space_cast insn can only be used in a program that has an associated arena';
 export const unknownOpcode = (code: number): string => `unknown opcode ${code.toString(16).padStart(2, '0')}`;
 export const tooManySubprogs = (): string => 'too many subprograms';
 export const recursiveCall = (from: number, to: number): string => `recursive call from insn ${from} to ${to}`;
@@ -34,7 +36,6 @@ export const invalidRegNo = (r: number): string => `R${r} is invalid`;
 // ALU
 export const divByZero = (): string => 'div by zero';
 export const invalidShift = (n: number): string => `invalid shift ${n}`;
-export const partialPointerCopy = (r: number): string => `R${r} partial copy of pointer`;
 export const ptrArith32 = (r: number): string => `R${r} 32-bit pointer arithmetic prohibited`;
 export const ptrArithNullCheck = (r: number, t: string): string =>
   `R${r} pointer arithmetic on ${t} prohibited, null-check it first`;
@@ -86,7 +87,7 @@ export const invalidSpillSize = (): string => 'invalid size of register spill';
 export const invalidFillSize = (): string => 'invalid size of register fill';
 export const spillFpIntoCaller = (): string => 'cannot spill pointers to stack into stack frame of the caller';
 export const specialFieldAccess = (name: string): string => `${name} cannot be accessed directly by load/store`;
-export const atomicInvalidOpcode = (imm: number): string => `BPF_ATOMIC uses invalid atomic opcode ${imm.toString(16).padStart(2, '0')}`;
+export const atomicInvalidOpcode = (imm: number): string => `BPF_ATOMIC uses invalid atomic opcode ${(imm >>> 0).toString(16).padStart(2, '0')}`;
 export const atomicOperandSize = (): string => 'invalid atomic operand size';
 export const invalidMayGoto = (imm: number): string => `invalid may_goto imm ${imm}`;
 export const invalidJmpOpcode = (op: number): string => `invalid BPF_JMP/JMP32 opcode ${op.toString(16)}`;

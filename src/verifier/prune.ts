@@ -86,13 +86,17 @@ function scalarForStack(s: StackSlot): RegState | undefined {
   return s.slotType.every((t) => t === STACK_MISC || t === STACK_INVALID) ? UNBOUND : undefined;
 }
 
+/**
+ * stacksafe(): over the old state's allocated stack only (slots the current state has beyond it
+ * were never used by the old one, even under EXACT); short of it, the current one differs except
+ * where the old bytes are unknown (and, under RANGE_WITHIN / EXACT, not at all).
+ */
 function stacksafe(o: FuncState, c: FuncState, ids: IdMap, exact: ExactLevel): boolean {
-  const n = Math.max(o.stack.length, c.stack.length);
-  for (let spi = 0; spi < n; spi++) {
+  for (let spi = 0; spi < o.stack.length; spi++) {
     const os = o.stack[spi], cs = c.stack[spi];
     for (let i = 0; i < 8; i++) {
       const ot = os?.slotType[i] ?? STACK_INVALID, ct = cs?.slotType[i] ?? STACK_INVALID;
-      if (exact === 'exact' && ot !== ct) return false;
+      if (exact !== 'not_exact' && (cs === undefined || ot !== ct)) return false;
       // Root may read uninitialised stack, so unknown bytes accept anything.
       if (ot === STACK_INVALID || ot === STACK_MISC) continue;
       if (os === undefined || cs === undefined) return false;
@@ -137,6 +141,28 @@ export function statesEqual(o: VerifierState, c: VerifierState, live: readonly n
   for (let k = 0; k < o.refs.length; k++) {
     const or = o.refs[k] as RefState, cr = c.refs[k] as RefState;
     if (!ids.check(or.id, cr.id) || or.kind !== cr.kind || or.ptr !== cr.ptr) return false;
+  }
+  return true;
+}
+
+/**
+ * states_maybe_looping(): the cheap test before the exact comparison that proves an infinite loop.
+ * The kernel memcmp()s the current frame's registers, all of them, live or dead, up to `frameno`:
+ * the type with its flags, offsets, what the pointer points to, bounds, and `id` / `ref_obj_id`
+ * as numbers (not through an id map), so two states whose map lookups hand out different ids,
+ * or that differ in a dead register, are not a loop.
+ */
+export function statesMaybeLooping(o: VerifierState, c: VerifierState): boolean {
+  if (o.curframe !== c.curframe) return false;
+  const fo = o.frames[o.curframe] as FuncState, fc = c.frames[c.curframe] as FuncState;
+  for (let r = 0; r < 11; r++) {
+    const a = fo.reg(r), b = fc.reg(r);
+    if (a.type !== b.type || a.maybeNull !== b.maybeNull || a.rdonly !== b.rdonly || a.ringbuf !== b.ringbuf ||
+      a.trusted !== b.trusted || a.off !== b.off || a.map !== b.map || a.mapUid !== b.mapUid || a.range !== b.range ||
+      a.subprog !== b.subprog || a.btfName !== b.btfName || a.varOff.value !== b.varOff.value ||
+      a.varOff.mask !== b.varOff.mask || a.smin !== b.smin || a.smax !== b.smax || a.umin !== b.umin ||
+      a.umax !== b.umax || a.s32min !== b.s32min || a.s32max !== b.s32max || a.u32min !== b.u32min ||
+      a.u32max !== b.u32max || a.id !== b.id || a.refObjId !== b.refObjId) return false;
   }
   return true;
 }
