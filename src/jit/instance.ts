@@ -34,6 +34,11 @@ export interface Variant {
   readonly globals: readonly WasmGlobal[];
   /** The entry values the code reads, with their globals. */
   readonly entryValues: readonly { readonly value: EntryValue; readonly global: WasmGlobal }[];
+  /**
+   * What JS last wrote to each entry value global (undefined: never written), so entries skip
+   * writes that would change nothing; only JS writes these globals.
+   */
+  readonly entryShadow: (number | bigint | undefined)[];
   /** The regions in the access caches (checked mode). */
   readonly cache: RegionCache;
 }
@@ -121,5 +126,6 @@ export function instantiate(host: InstanceHost, compiled: CompiledModule, mod: W
   for (const [slot, name] of compiled.entries) entries.set(slot, inst.exports[name] as EntryFn);
   const entryValues = compiled.usedEntryValues.map((i) => ({ value: host.entryValues[i]!, global: inst.exports[`g${ENTRY_VALUE_GLOBAL0 + i}`] as WasmGlobal }));
   const repeat = compiled.repeatEntry === undefined ? undefined : inst.exports[compiled.repeatEntry] as EntryFn;
-  return { compiled, dynamic, entries, main: entries.get(0), repeat, globals, entryValues, cache };
+  const entryShadow = entryValues.map(() => undefined);
+  return { compiled, dynamic, entries, main: entries.get(0), repeat, globals, entryValues, entryShadow, cache };
 }

@@ -113,6 +113,13 @@ export class JitProgram {
   private readonly initOkMain = new Int8Array(6).fill(-1);
   private nest = 0;
   private disposed = false;
+  /** The last function pointer callFunction accepted and its slot (-1n: none; pointers are u64). */
+  private lastFuncPtr = -1n;
+  private lastFuncSlot = 0;
+  /** The entry function of `lastEntrySlot` in `lastEntryVariant` (callbacks enter one slot again and again). */
+  private lastEntryVariant: Variant | undefined;
+  private lastEntrySlot = -1;
+  private lastEntryFn: EntryFn | undefined;
 
   private readonly dynamicPrimary: boolean;
   /** Whether slot 0 starts a function (the entry of run() and repeat()). */
@@ -271,10 +278,13 @@ export class JitProgram {
    * @throws {RunError} if `funcPtr` is not a function pointer into this program.
    */
   callFunction(funcPtr: bigint, args: readonly bigint[], insnIdx = 0): bigint {
+    if (funcPtr === this.lastFuncPtr) return this.enter(this.lastFuncSlot, args, insnIdx);
     const slot = decodeFuncPtr(funcPtr);
     if (slot === undefined || !this.cfg.functions.has(slot)) {
       throw new RunError(`${hex64(funcPtr)} is not a function of this program (insn ${insnIdx})`, insnIdx, EINVAL);
     }
+    this.lastFuncPtr = funcPtr;
+    this.lastFuncSlot = slot;
     return this.enter(slot, args, insnIdx);
   }
 
@@ -307,14 +317,24 @@ export class JitProgram {
   /** Before an entry from outside any run: the first run's frames, the entry values, the caches. */
   private outerEntry(v: Variant): void {
     if (this.framePtrs.length < MAX_CALL_FRAMES) this.ensureFrames(MAX_CALL_FRAMES);
-    const evs = v.entryValues;
-    for (let i = 0; i < evs.length; i++) evs[i]!.global.value = evs[i]!.value.read();
+    if (v.entryValues.length > 0) setEntryValues(v);
     if (this.usesCache) validateCache(v.globals, v.cache);
+  }
+
+  /** The entry function of `slot` in `v`. */
+  private entryFn(v: Variant, slot: number): EntryFn {
+    if (slot === 0 && v.main !== undefined) return v.main;
+    if (slot === this.lastEntrySlot && v === this.lastEntryVariant) return this.lastEntryFn!;
+    const fn = v.entries.get(slot)!;
+    this.lastEntryVariant = v;
+    this.lastEntrySlot = slot;
+    this.lastEntryFn = fn;
+    return fn;
   }
 
   private enter(slot: number, args: readonly bigint[], insnIdx: number): bigint {
     const v = this.entryChecks(slot, args, insnIdx);
-    const fn = slot === 0 && v.main !== undefined ? v.main : v.entries.get(slot)!;
+    const fn = this.entryFn(v, slot);
     if (this.nest > 0) return this.enterNested(v, fn, args, insnIdx);
     this.outerEntry(v);
     // No closures here: this is the per-run path (and bundlers may wrap closures in __name calls).
@@ -337,12 +357,11 @@ export class JitProgram {
    */
   private enterNested(v: Variant, fn: EntryFn, args: readonly bigint[], insnIdx: number): bigint {
     const base = this.nest * MAX_CALL_FRAMES;
-    this.ensureFrames(base + MAX_CALL_FRAMES);
+    if (this.framePtrs.length < base + MAX_CALL_FRAMES) this.ensureFrames(base + MAX_CALL_FRAMES);
+    // Given back only if the run throws (the entry wrapper restores them when it returns). The
+    // outer run's base is the one below this one (its entry set it), so only the index is read.
     const savedFidx = v.globals[G_FIDX]!.value;
-    const savedBase = v.globals[G_BASE]!.value;
-    const evs = v.entryValues;
-    const savedValues = evs.length > 0 ? evs.map((ev) => ev.global.value) : undefined;
-    for (let i = 0; i < evs.length; i++) evs[i]!.global.value = evs[i]!.value.read();
+    const savedValues = v.entryValues.length > 0 ? setEntryValues(v) : undefined;
     if (this.usesCache) validateCache(v.globals, v.cache);
     this.nest++;
     try {
@@ -352,11 +371,11 @@ export class JitProgram {
       return r < 0n ? BigInt.asUintN(64, r) : r;
     } catch (e) {
       v.globals[G_FIDX]!.value = savedFidx;
-      v.globals[G_BASE]!.value = savedBase;
+      v.globals[G_BASE]!.value = base - MAX_CALL_FRAMES;
       throw this.translate(e, insnIdx);
     } finally {
       this.nest--;
-      if (savedValues !== undefined) for (let i = 0; i < evs.length; i++) evs[i]!.global.value = savedValues[i]!;
+      if (savedValues !== undefined) restoreEntryValues(v, savedValues);
     }
   }
 
@@ -376,6 +395,37 @@ export class JitProgram {
       return new RunError(`JIT code stopped: ${(e as Error).message} (entered at insn ${insnIdx})`, insnIdx, EFAULT);
     }
     return e;
+  }
+}
+
+/**
+ * Set the entry values of `v` to what they read now, writing only the globals whose value changed
+ * (a global write from JS costs about as much as a small helper call). Returns the values before,
+ * when some changed, for {@link restoreEntryValues}; undefined when none did.
+ */
+function setEntryValues(v: Variant): (number | bigint | undefined)[] | undefined {
+  const evs = v.entryValues;
+  const shadow = v.entryShadow;
+  let before: (number | bigint | undefined)[] | undefined;
+  for (let i = 0; i < evs.length; i++) {
+    const now = evs[i]!.value.read();
+    if (now === shadow[i]) continue;
+    before ??= shadow.slice();
+    evs[i]!.global.value = now;
+    shadow[i] = now;
+  }
+  return before;
+}
+
+/** Give back the entry values {@link setEntryValues} replaced (those that were ever set). */
+function restoreEntryValues(v: Variant, before: readonly (number | bigint | undefined)[]): void {
+  const evs = v.entryValues;
+  const shadow = v.entryShadow;
+  for (let i = 0; i < evs.length; i++) {
+    const old = before[i];
+    if (old === undefined || old === shadow[i]) continue;
+    evs[i]!.global.value = old;
+    shadow[i] = old;
   }
 }
 
