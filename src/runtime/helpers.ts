@@ -21,7 +21,8 @@ import {
   BPF_FUNC_map_update_elem, BPF_FUNC_redirect, BPF_FUNC_ringbuf_discard, BPF_FUNC_ringbuf_output,
   BPF_FUNC_ringbuf_query, BPF_FUNC_ringbuf_reserve, BPF_FUNC_ringbuf_submit, BPF_FUNC_redirect_map, BPF_FUNC_spin_lock, BPF_FUNC_spin_unlock,
   BPF_FUNC_tail_call, BPF_FUNC_timer_cancel, BPF_FUNC_timer_init, BPF_FUNC_timer_set_callback, BPF_FUNC_timer_start,
-  BPF_FUNC_xdp_adjust_head, BPF_FUNC_xdp_adjust_meta, BPF_FUNC_xdp_adjust_tail, helperName,
+  BPF_FUNC_xdp_adjust_head, BPF_FUNC_xdp_adjust_meta, BPF_FUNC_xdp_adjust_tail, BPF_FUNC_xdp_get_buff_len,
+  BPF_FUNC_xdp_load_bytes, BPF_FUNC_xdp_store_bytes, helperName,
 } from '../uapi/helpers.ts';
 import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
 import { POISON_CALL_IMM } from '../loader/core-relo.ts';
@@ -74,6 +75,9 @@ export function helperTable(runtime: Runtime, progType: number, prog: () => Load
       [BPF_FUNC_xdp_adjust_head, xdp.adjustHead],
       [BPF_FUNC_xdp_adjust_tail, xdp.adjustTail],
       [BPF_FUNC_xdp_adjust_meta, xdp.adjustMeta],
+      [BPF_FUNC_xdp_get_buff_len, xdp.getBuffLen],
+      [BPF_FUNC_xdp_load_bytes, xdp.loadBytes],
+      [BPF_FUNC_xdp_store_bytes, xdp.storeBytes],
       [BPF_FUNC_redirect, redirect.xdpRedirect],
       [BPF_FUNC_redirect_map, redirect.redirectMap],
     );
@@ -86,8 +90,9 @@ export function helperTable(runtime: Runtime, progType: number, prog: () => Load
 
 /** bpf_timer_start in a program the timer softirq may interrupt (see Runtime.interruptWithDueTimers). */
 function startInterruptible(runtime: Runtime, start: HelperFn): HelperFn {
-  return (env, ...args) => {
-    const r = start(env, ...args);
+  // Fixed parameters: no rest array and spread per call (this runs once per timer armed).
+  return (env, a, b, c, d, e) => {
+    const r = start(env, a, b, c, d, e);
     if (r === 0n) runtime.interruptWithDueTimers();
     return r;
   };

@@ -1,13 +1,14 @@
 /**
  * XDP helpers over the run's xdp_buff (net/core/filter.c, v6.18): bpf_xdp_adjust_head,
- * bpf_xdp_adjust_tail, bpf_xdp_adjust_meta, and the redirect helpers (bpf_redirect for XDP and
+ * bpf_xdp_adjust_tail, bpf_xdp_adjust_meta, the byte-access helpers (bpf_xdp_get_buff_len,
+ * bpf_xdp_load_bytes, bpf_xdp_store_bytes), and the redirect helpers (bpf_redirect for XDP and
  * for tc, bpf_redirect_map), which only record the request: nothing is transmitted in a test run.
  * Works in node / browser.
  */
 import type { HelperFn } from '../../vm/abi.ts';
 import { ADDR_BASE } from '../../vm/memory.ts';
 import { RunError } from '../../util/errors.ts';
-import { EACCES, EINVAL } from '../../uapi/errno.ts';
+import { EACCES, EFAULT, EINVAL } from '../../uapi/errno.ts';
 import {
   BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_F_INGRESS, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, TC_ACT_REDIRECT, TC_ACT_SHOT, XDP_ABORTED,
   XDP_REDIRECT, XDP_TX,
@@ -16,6 +17,7 @@ import { s32n, u64 } from '../../util/u64.ts';
 import { DevMapBase } from '../../maps/devmap.ts';
 import { LOOPBACK } from '../../maps/netdev.ts';
 import { mapArg } from './map.ts';
+import { readMem, writeMem } from './memory-access.ts';
 import type { RunBinding, XdpBuff } from './run-state.ts';
 
 /** sizeof(struct xdp_frame) on 64-bit kernels: the head of the frame adjust_head may not enter. */
@@ -34,8 +36,21 @@ export function xdpMetalenInvalid(metalen: number): boolean {
   return metalen % 4 !== 0 || metalen > 255;
 }
 
-/** The helpers that move the XDP buffer's boundaries. */
-export function xdpHelpers(binding: RunBinding): Record<'adjustHead' | 'adjustTail' | 'adjustMeta', HelperFn> {
+/**
+ * bpf_xdp_pointer()'s checks for [offset, offset + len) of the packet (from data): -EFAULT when
+ * offset or len exceeds 0xffff, -EINVAL when the range ends past xdp_get_buff_len() (frames here
+ * have no fragments, so that is data_end - data); 0 when the range is valid.
+ */
+export function xdpRangeError(x: XdpBuff, offset: number, len: number): number {
+  if (offset > 0xffff || len > 0xffff) return EFAULT;
+  if (offset + len > x.dataEnd - x.data) return EINVAL;
+  return 0;
+}
+
+/** The helpers that move the XDP buffer's boundaries, and those that read and write its bytes. */
+export function xdpHelpers(
+  binding: RunBinding,
+): Record<'adjustHead' | 'adjustTail' | 'adjustMeta' | 'getBuffLen' | 'loadBytes' | 'storeBytes', HelperFn> {
   const buff = (insnIdx: number): XdpBuff => {
     const x = binding.run().xdp;
     if (x === undefined) throw new RunError(`XDP helper called outside an XDP run (insn ${insnIdx})`, insnIdx, EINVAL);
@@ -78,6 +93,33 @@ export function xdpHelpers(binding: RunBinding): Record<'adjustHead' | 'adjustTa
       if (meta < XDP_FRAME_BYTES || meta > x.data) return NEG(EINVAL);
       if (xdpMetalenInvalid(x.data - meta)) return NEG(EACCES);
       x.dataMeta = meta;
+      return 0n;
+    },
+    /** u64 bpf_xdp_get_buff_len(xdp): the linear part plus the fragments (none here). */
+    getBuffLen: (env) => {
+      const x = buff(env.insnIdx);
+      return BigInt(x.dataEnd - x.data);
+    },
+    /** long bpf_xdp_load_bytes(xdp, u32 offset, void *buf, u32 len): packet bytes to buf. */
+    loadBytes: (env, _ctx, offset, buf, len) => {
+      const x = buff(env.insnIdx);
+      const off = Number(offset & 0xffff_ffffn);
+      const n = Number(len & 0xffff_ffffn);
+      const err = xdpRangeError(x, off, n);
+      if (err !== 0) return NEG(err);
+      const src = x.framePtr + BigInt(x.data + off);
+      writeMem(env.memory, buf, n, env.insnIdx).set(readMem(env.memory, src, n, env.insnIdx).slice());
+      return 0n;
+    },
+    /** long bpf_xdp_store_bytes(xdp, u32 offset, const void *buf, u32 len): buf into the packet. */
+    storeBytes: (env, _ctx, offset, buf, len) => {
+      const x = buff(env.insnIdx);
+      const off = Number(offset & 0xffff_ffffn);
+      const n = Number(len & 0xffff_ffffn);
+      const err = xdpRangeError(x, off, n);
+      if (err !== 0) return NEG(err);
+      const dst = x.framePtr + BigInt(x.data + off);
+      writeMem(env.memory, dst, n, env.insnIdx).set(readMem(env.memory, buf, n, env.insnIdx).slice());
       return 0n;
     },
   };
