@@ -46,6 +46,8 @@ const LEVEL2_LOGS = [
   'helper_size_bounded.s', 'cfg_back_edge_bounded.s', 'loop_cb_stack_combined.s',
   // Stack slot liveness: dead slots cleared from saved states, facts carried across a call.
   'liveness_dead_slot_prune.s', 'liveness_callee_writes_first.s', 'liveness_loop_cb_dead_regs.s',
+  // Scalars linked with a constant delta (`id=1+8`, `id=1-4`): set, synced across a branch, dropped.
+  'linked_add_const.s', 'linked_neg_delta.s', 'linked_alu32.s', 'linked_mixed_width.s', 'linked_spill_delta.s',
 ];
 
 /** testdata/verifier/logs/<name>.level<N>.log: a log the kernel printed, recorded. */

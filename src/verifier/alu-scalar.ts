@@ -21,7 +21,8 @@ const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 const fitsS64 = (x: bigint): boolean => x >= S64_MIN && x <= S64_MAX;
 const fitsS32 = (x: bigint): boolean => x >= S32_MIN && x <= S32_MAX;
 
-function add(d: RegState, s: RegState): void {
+/** scalar_min_max_add() and scalar32_min_max_add(): the ranges of d + s (the tnum is not touched). */
+export function addRanges(d: RegState, s: RegState): void {
   const smin = d.smin + s.smin, smax = d.smax + s.smax;
   if (!fitsS64(smin) || !fitsS64(smax)) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = smin; d.smax = smax; }
   const umin = d.umin + s.umin, umax = d.umax + s.umax;
@@ -159,7 +160,7 @@ export function adjustScalarMinMaxVals(op: number, dst: RegState, src: RegState,
     return;
   }
   switch (op) {
-    case BPF_ADD: add(dst, src); dst.varOff = tnumAdd(dst.varOff, src.varOff); break;
+    case BPF_ADD: addRanges(dst, src); dst.varOff = tnumAdd(dst.varOff, src.varOff); break;
     case BPF_SUB: sub(dst, src); dst.varOff = tnumSub(dst.varOff, src.varOff); break;
     case BPF_MUL: dst.varOff = tnumMul(dst.varOff, src.varOff); mul(dst, src); break;
     case BPF_AND: case BPF_OR: case BPF_XOR: {

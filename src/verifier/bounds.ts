@@ -179,6 +179,19 @@ export function coerceRegToSizeSx(r: RegState, size: number): void {
     setConstBounds(r, v);
     return;
   }
+  // The signed range keeps its bits above the width: the sign extensions of its two ends bound
+  // the result when they have the same sign.
+  const n = Number(bits);
+  if (u64(r.smax) >> bits === u64(r.smin) >> bits) {
+    const a = BigInt.asIntN(n, r.smax), b = BigInt.asIntN(n, r.smin);
+    const mx = a > b ? a : b, mn = a > b ? b : a;
+    if ((mx >= 0n) === (mn >= 0n)) {
+      r.smin = mn; r.s32min = s32(u64(mn)); r.smax = mx; r.s32max = s32(u64(mx));
+      r.umin = u64(mn); r.u32min = u32(u64(mn)); r.umax = u64(mx); r.u32max = u32(u64(mx));
+      r.varOff = tnumRange(u64(mn), u64(mx));
+      return;
+    }
+  }
   markReg64Unbounded(r);
   markReg32Unbounded(r);
   r.varOff = { value: 0n, mask: U64_MAX };

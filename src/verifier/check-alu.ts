@@ -13,10 +13,10 @@ import type { Env } from './env.ts';
 import { markChainPrecision } from './precision.ts';
 import * as msg from './messages.ts';
 import {
-  RegState, S64_MAX, S64_MIN, U64_MAX, isPointer, isPktPointer, markReg32Unbounded, markRegConst, markRegUnbounded, markRegUnknown,
+  ADD_CONST32, ADD_CONST64, RegState, assignScalarIdBeforeMov, clearScalarId, S64_MAX, S64_MIN, U32_MAX, U64_MAX, hasAddConst, isPointer, isPktPointer, markReg32Unbounded, markRegConst, markRegUnbounded, markRegUnknown,
   regTypeStr,
 } from './reg.ts';
-import { tnumAdd, tnumBswap, tnumIsConst, tnumSub } from './tnum.ts';
+import { tnumAdd, tnumBswap, tnumIsConst, tnumSub, tnumSubreg } from './tnum.ts';
 
 /** bpf_alu_string[]: the operator as the kernel prints it. */
 const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -126,8 +126,37 @@ function adjustRegMinMaxVals(env: Env, insn: Insn): void {
   if (isPointer(src)) { markChainPrecision(env, insn.dst); return adjustPtrMinMaxVals(env, insn, dst, src, dst); }
   // What a precise scalar is computed from must be precise too.
   if (isX && dst.precise) markChainPrecision(env, insn.src);
-  dst.id = 0;
+  // Read before the operation: a 32-bit one zero-extends the result.
+  const dstUmax = dst.umax;
   adjustScalarMinMaxVals(op, dst, src, alu32);
+  // `rX = rY; rX += K` (or -= K, K known in the operation's width): rX stays linked to rY with the
+  // delta in `off`, flagged by the width. rX += rX is not a delta (src is already the result).
+  if ((op === BPF_ADD || op === BPF_SUB) && dst.id !== 0 && src.type === 'scalar' &&
+    tnumIsConst(alu32 ? tnumSubreg(src.varOff) : src.varOff) && !(isX && insn.src === insn.dst)) {
+    const val = alu32 ? tnumSubreg(src.varOff).value : src.varOff.value;
+    const s64 = BigInt.asIntN(64, val);
+    let off = Number(BigInt.asIntN(32, val));
+    let link = true;
+    // A 64-bit delta must fit in s32; a 32-bit one needs the upper half zero already.
+    if (!alu32 && (s64 < -0x8000_0000n || s64 > 0x7fff_ffffn)) link = false;
+    else if (alu32 && dstUmax > U32_MAX) link = false;
+    else if (op === BPF_SUB) {
+      if (off === -0x8000_0000) link = false;
+      off = -off;
+    }
+    // Deltas do not add up: a register already offset is unlinked by a second one.
+    if (!link || hasAddConst(dst.id)) clearScalarId(dst);
+    else { dst.id += alu32 ? ADD_CONST32 : ADD_CONST64; dst.off = off; }
+  } else {
+    clearScalarId(dst);
+  }
+}
+
+/** A scalar copy that keeps the link when `keep` (the copy's value is the source's), and drops it otherwise. */
+function movLinked(env: Env, dst: RegState, src: RegState, keep: boolean): void {
+  if (keep) assignScalarIdBeforeMov(env, src);
+  dst.copyFrom(src);
+  if (!keep) clearScalarId(dst);
 }
 
 /** check_alu_op(). */
@@ -184,20 +213,20 @@ export function checkAluOp(env: Env, insn: Insn): void {
     const src = env.reg(insn.src);
     if (alu64) {
       if (insn.off === 0) {
-        if (src.type === 'scalar' && src.id === 0 && !tnumIsConst(src.varOff)) src.id = env.newId();
+        assignScalarIdBeforeMov(env, src);
         dst.copyFrom(src);
         return;
       }
       // Root may leak pointers: a sign-extended pointer is just an unknown scalar.
       if (isPointer(src)) { markRegUnknown(dst); return; }
-      dst.copyFrom(src);
-      dst.id = 0;
+      movLinked(env, dst, src, src.umax < 1n << BigInt(insn.off - 1));
       coerceRegToSizeSx(dst, insn.off / 8);
       return;
     }
     if (isPointer(src)) { markRegUnknown(dst); zext32To64(dst); regBoundsSync(dst); return; }
-    dst.copyFrom(src);
-    dst.id = 0;
+    // A 32-bit copy stays linked when it changes nothing: the value fits in 32 bits (or, sign
+    // extended, is below the sign bit of the narrower width).
+    movLinked(env, dst, src, insn.off === 0 ? src.umax <= U32_MAX : src.umax < 1n << BigInt(insn.off - 1));
     if (insn.off !== 0) coerceRegToSizeSx(dst, insn.off / 8);
     zext32To64(dst);
     regBoundsSync(dst);

@@ -9,16 +9,17 @@ import {
   BPF_JA, BPF_JCOND, BPF_X, insnClass, insnOp, insnSrcBit, type Insn,
 } from '../isa/index.ts';
 import { EINVAL } from '../uapi/errno.ts';
-import { regBoundsSync } from './bounds.ts';
+import { regBoundsSync, zext32To64 } from './bounds.ts';
 import * as msg from './messages.ts';
 import { pushInsnHistory } from './backtrack.ts';
 import { markChainPrecision } from './precision.ts';
 import type { Env } from './env.ts';
-import { RegState, isPointer, markRegConst, regIsNull } from './reg.ts';
+import { ADD_CONST32, RegState, addConstFlag, isPointer, linkId, markRegConst, regIsNull } from './reg.ts';
+import { addRanges } from './alu-scalar.ts';
 import type { LinkedReg, VerifierState } from './state.ts';
 import type { VerifierMap } from './types.ts';
 import {
-  tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg,
+  tnumAdd, tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg,
 } from './tnum.ts';
 
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
@@ -221,22 +222,49 @@ function refine(a: RegState, b: RegState, op: number, jmp32: boolean): void {
   }
 }
 
-/** sync_linked_regs(): registers sharing a scalar id take the refined value. */
-function syncLinked(state: VerifierState, reg: RegState): void {
-  if (reg.type !== 'scalar' || reg.id === 0) return;
-  for (const r of state.allRegs()) if (r !== reg && r.type === 'scalar' && r.id === reg.id) r.copyFrom(reg);
+/**
+ * sync_linked_regs(): the scalars collected as linked to `known` (same id, flag aside) take its
+ * refined value; one whose delta differs is `known` shifted by the difference of the two deltas,
+ * keeping its own id and delta, zero-extended when either delta came from a 32-bit operation.
+ * A 32-bit delta and a 64-bit one do not relate the two values: those are left alone.
+ */
+function syncLinked(state: VerifierState, known: RegState, linked: readonly LinkedReg[]): void {
+  if (known.type !== 'scalar' || known.id === 0) return;
+  const kFlag = addConstFlag(known.id);
+  for (const e of linked) {
+    const f = state.frames[e.frameno];
+    if (f === undefined) continue;
+    const r = e.isReg ? f.reg(e.regno) : f.slot(e.regno).spilled;
+    if (r.type !== 'scalar' || r === known || linkId(r.id) !== linkId(known.id)) continue;
+    const rFlag = addConstFlag(r.id);
+    if (rFlag !== 0 && kFlag !== 0 && rFlag !== kFlag) continue;
+    if ((rFlag === 0 && kFlag === 0) || r.off === known.off) {
+      r.copyFrom(known);
+      continue;
+    }
+    const off = r.off, id = r.id;
+    const delta = new RegState();
+    markRegConst(delta, BigInt(off - known.off));
+    r.copyFrom(known);
+    r.off = off;
+    r.id = id;
+    addRanges(r, delta);
+    r.varOff = tnumAdd(r.varOff, delta.varOff);
+    if (rFlag === ADD_CONST32 || kFlag === ADD_CONST32) zext32To64(r);
+    regBoundsSync(r);
+  }
 }
 
 /** reg_set_min_max() on one side of the branch; false when that side cannot happen. */
-function regSetMinMax(state: VerifierState, a: RegState, b: RegState, op: number, jmp32: boolean): boolean {
+function regSetMinMax(state: VerifierState, a: RegState, b: RegState, op: number, jmp32: boolean, linked: readonly LinkedReg[]): boolean {
   if (a.type !== 'scalar' || b.type !== 'scalar') return true;
   refine(a, b, op, jmp32);
   regBoundsSync(a);
   regBoundsSync(b);
   if (a.smin > a.smax || a.umin > a.umax || a.s32min > a.s32max || a.u32min > a.u32max) return false;
   if (b.smin > b.smax || b.umin > b.umax || b.s32min > b.s32max || b.u32min > b.u32max) return false;
-  syncLinked(state, a);
-  syncLinked(state, b);
+  syncLinked(state, b, linked);
+  syncLinked(state, a, linked);
   return true;
 }
 
@@ -247,9 +275,10 @@ const LINKED_REGS_MAX = 6;
  * collect_linked_regs(): the live registers and spilled slots holding scalar `id`, for the
  * history (a precise one makes the others precise when backtracking). Past the limit the id is dropped.
  */
-function collectLinkedRegs(env: Env, st: VerifierState, id: number, out: LinkedReg[]): void {
+function collectLinkedRegs(env: Env, st: VerifierState, anyId: number, out: LinkedReg[]): void {
+  const id = linkId(anyId);
   const add = (r: RegState, frameno: number, regno: number, isReg: boolean): void => {
-    if (r.type !== 'scalar' || r.id !== id) return;
+    if (r.type !== 'scalar' || linkId(r.id) !== id) return;
     if (out.length < LINKED_REGS_MAX) out.push({ frameno, regno, isReg });
     else r.id = 0;
   };
@@ -369,8 +398,8 @@ export function checkCondJmpOp(env: Env, insn: Insn): { fallthrough: boolean; ta
   const tDst = taken.cur.reg(insn.dst);
   const tSrc = isX ? taken.cur.reg(insn.src) : src.clone();
   const fSrc = isX ? src : src.clone();
-  const takenOk = regSetMinMax(taken, tDst, tSrc, op, jmp32);
-  const fallOk = regSetMinMax(env.state, dst, fSrc, revOpcode(op), jmp32);
+  const takenOk = regSetMinMax(taken, tDst, tSrc, op, jmp32, linked);
+  const fallOk = regSetMinMax(env.state, dst, fSrc, revOpcode(op), jmp32, linked);
   // Null checks: `if (p == 0)` / `if (p != 0)` against a pointer that may be NULL.
   if (!jmp32 && (op === BPF_JEQ || op === BPF_JNE) && dst.maybeNull && dst.id && regIsNull(src)) {
     markPtrOrNull(taken, dst.id, op === BPF_JEQ);

@@ -13,7 +13,7 @@ import { scratchSlot } from './log.ts';
 import * as msg from './messages.ts';
 import { pushInsnHistory } from './backtrack.ts';
 import { markChainPrecision, markSlotPrecision } from './precision.ts';
-import { RegState, markRegConst, markRegPointer, markRegUnknown, regTypeStr } from './reg.ts';
+import { RegState, assignScalarIdBeforeMov, markRegConst, markRegPointer, markRegUnknown, regTypeStr } from './reg.ts';
 import { STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO, type FuncState, type SlotType } from './state.ts';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum.ts';
 
@@ -143,8 +143,8 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   if (value && off % 8 === 0 && value.type === 'scalar') {
     // assign_scalar_id_before_mov(): a value that fits links the register and its spill.
     const fits = size === 8 || value.umax < 1n << BigInt(size * 8);
-    if (fits && src && src.id === 0 && !tnumIsConst(src.varOff)) { src.id = env.newId(); value.id = src.id; }
-    const copy = value.clone();
+    if (fits && src) assignScalarIdBeforeMov(env, src);
+    const copy = (fits && src ? src : value).clone();
     if (!fits) copy.id = 0;
     save(copy);
     spilled();

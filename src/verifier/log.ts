@@ -10,7 +10,7 @@
  * Also `Reject`, the internal signal that ends verification with an errno and a last message.
  */
 import { BPF_LD_IMM64, BPF_PSEUDO_FUNC, disasmInsn, type Insn } from '../isa/index.ts';
-import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, regTypeStr, type RegState } from './reg.ts';
+import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, hasAddConst, linkId, regTypeStr, type RegState } from './reg.ts';
 import { SLOT_TYPE_CHAR, STACK_INVALID, STACK_SPILL, type VerifierState } from './state.ts';
 import { tnumIsConst, tnumIsUnknown, tnumStr } from './tnum.ts';
 import type { VerifierLineInfo } from './types.ts';
@@ -82,7 +82,8 @@ function regStrNoMark(r: RegState, frameno: number): string {
   }
   if (r.type === 'btf_id') s += r.btfName;
   const parts: string[] = [];
-  if (r.id) parts.push(`id=${r.id}`);
+  // A scalar linked with a delta prints it after the id: `id=3+4`.
+  if (r.id) parts.push(`id=${linkId(r.id)}${hasAddConst(r.id) ? (r.off < 0 ? String(r.off) : `+${r.off}`) : ''}`);
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
   if ((r.type === 'map_ptr' || r.type === 'map_value' || r.type === 'map_key') && r.map) {
     if (r.map.name) parts.push(`map=${r.map.name}`);

@@ -9,7 +9,7 @@
  * registers and, by stack-liveness.ts, dead stack slots cleared), so what it cleared matches
  * anything.
  */
-import { RegState, markRegUnknown } from './reg.ts';
+import { RegState, addConstFlag, hasAddConst, linkId, markRegUnknown } from './reg.ts';
 import { STACK_INVALID, STACK_MISC, STACK_SPILL, type FuncState, type RefState, type StackSlot, type VerifierState } from './state.ts';
 import { tnumIn } from './tnum.ts';
 
@@ -38,7 +38,10 @@ export class IdMap {
   /** check_scalar_ids(): an unlinked old scalar accepts anything; an unlinked current one gets a fresh id. */
   checkScalar(o: number, c: number): boolean {
     if (o === 0) return true;
-    return this.check(o, c !== 0 ? c : --this.tmp);
+    const cur = c !== 0 ? c : --this.tmp;
+    if (!this.check(o, cur)) return false;
+    // An old `rY + K` must come from the register the old rY maps to: the ids without the flag map too.
+    return !hasAddConst(o) || this.check(linkId(o), cur > 0 ? linkId(cur) : cur);
   }
 }
 
@@ -60,6 +63,10 @@ export function regsafe(o: RegState, c: RegState, ids: IdMap, exact: ExactLevel)
   switch (o.type) {
     case 'scalar':
       if (!o.precise && exact === 'not_exact') return true;
+      // A linked old scalar: the current one must be linked the same way (no delta, or a delta of
+      // the same width and size), since sync_linked_regs() treats them differently.
+      if (o.id !== 0 && addConstFlag(o.id) !== addConstFlag(c.id)) return false;
+      if (hasAddConst(o.id) && o.off !== c.off) return false;
       if (!ids.checkScalar(o.id, c.id)) return false;
       // Two known constants (the common case in loops): equal or not, nothing else to compare.
       if (o.varOff.mask === 0n && c.varOff.mask === 0n) return o.varOff.value === c.varOff.value;

@@ -6,7 +6,7 @@
  * Mirrors include/linux/bpf_verifier.h (v6.18).
  */
 import type { VerifierMap } from './types.ts';
-import { TNUM_UNKNOWN, tnumConst, type Tnum } from './tnum.ts';
+import { TNUM_UNKNOWN, tnumConst, tnumIsConst, type Tnum } from './tnum.ts';
 
 /** Base register types (enum bpf_reg_type), named as reg_type_str() prints them. */
 export type RegType =
@@ -39,7 +39,10 @@ export class RegState {
   s32max = S32_MAX;
   u32min = 0n;
   u32max = U32_MAX;
-  /** Links registers that hold the same value (null checks, packet ranges, scalar copies). */
+  /**
+   * Links registers that hold the same value (null checks, packet ranges, scalar copies). A scalar
+   * id with ADD_CONST added is `rX = rY; rX += off`: this register is the id's value plus `off`.
+   */
   id = 0;
   /** Reference the register holds (ringbuf memory), 0 when none. */
   refObjId = 0;
@@ -120,6 +123,35 @@ function resetPointerFields(r: RegState): void {
   r.maybeNull = false; r.rdonly = false; r.ringbuf = false; r.off = 0; r.id = 0; r.refObjId = 0;
   r.map = undefined; r.range = 0; r.frameno = 0; r.subprog = 0; r.mapUid = 0; r.btfName = ''; r.trusted = false;
   r.precise = false;
+}
+
+/**
+ * BPF_ADD_CONST64 / BPF_ADD_CONST32: flags (bits 31 and 30 of the kernel's u32 id) on a scalar's
+ * id saying the register is the linked value plus its `off`, computed by a 64-bit or a 32-bit
+ * add (or sub) of a constant. Kept as numbers above every id, so ids still compare whole.
+ */
+export const ADD_CONST64 = 2 ** 31;
+export const ADD_CONST32 = 2 ** 30;
+/** The id without its ADD_CONST flag: what links registers. */
+export const linkId = (id: number): number => id % ADD_CONST32;
+/** The id's ADD_CONST flag: 0, ADD_CONST32 or ADD_CONST64. */
+export const addConstFlag = (id: number): number => id - linkId(id);
+export const hasAddConst = (id: number): boolean => id >= ADD_CONST32;
+
+/** clear_scalar_id(): unlinked, with no delta. */
+export function clearScalarId(r: RegState): void {
+  r.id = 0;
+  r.off = 0;
+}
+
+/**
+ * assign_scalar_id_before_mov(): a scalar about to be copied gets an id (unless it is a known
+ * constant) so the copies stay linked; one linked with a delta is unlinked first, deltas do not add up.
+ */
+export function assignScalarIdBeforeMov(env: { newId(): number }, src: RegState): void {
+  if (src.type !== 'scalar') return;
+  if (hasAddConst(src.id)) clearScalarId(src);
+  if (src.id === 0 && !tnumIsConst(src.varOff)) src.id = env.newId();
 }
 
 /** A scalar about which nothing is known (__mark_reg_unknown). */

@@ -1,0 +1,22 @@
+# prog: xdp
+# map: array key=4 value=16 max=1
+# expect: reject EACCES "R6 max value is outside of the allowed memory range"
+# Copying r1 (id=N+8) gives r1 and r2 a fresh id: r1 is no longer linked to r0.
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map:0
+call 1
+jeq %r0, 0, out
+mov %r6, %r0
+call 7
+and %r0, 0xff
+mov %r1, %r0
+add %r1, 8
+mov %r2, %r1
+jgt %r1, 15, out
+add %r6, %r0
+ldxdw %r0, [%r6+0]
+out:
+mov %r0, 2
+exit
