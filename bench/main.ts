@@ -126,4 +126,4 @@ main();
 // Timer arm/fire throughput and real-clock ticker latency, in their own table (bench/timers.ts).
 await timerBench(parseArgs({ options: BENCH_ARGS }).values);
 // Verification time and instructions processed, beside the kernel's (bench/verify.ts).
-verifyBench(parseArgs({ options: BENCH_ARGS }).values);
+await verifyBench(parseArgs({ options: BENCH_ARGS }).values);

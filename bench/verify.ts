@@ -13,8 +13,7 @@ import { parseArgs } from 'node:util';
 import { assemble } from '../src/isa/asm.ts';
 import { encodeProgram } from '../src/isa/encode.ts';
 import type { Insn } from '../src/isa/insn.ts';
-import { loadCollectionSpec } from '../src/loader/load.ts';
-import { buildVerifierProgram, verifierMapFromSpec } from '../src/runtime/verify-program.ts';
+import { BpfObject } from '../src/runtime/object.ts';
 import { BPF_PROG_TYPE_XDP } from '../src/uapi/bpf.ts';
 import { verify, type VerifierMap, type VerifierProgram } from '../src/verifier/index.ts';
 import { kernelAvailable, runOnKernel, type KernelMapSpec } from '../tools/kernel/runner.ts';
@@ -76,16 +75,20 @@ function kernelObjectFigures(rel: string, runs: number): Map<string, { ns: numbe
   return new Map([...times].map(([name, ns]) => [name, { ns: median(ns), processed: counts.get(name)! }]));
 }
 
-function objectSubjects(rel: string, runs: number): Subject[] {
-  const spec = loadCollectionSpec(new Uint8Array(readFileSync(join(ROOT, rel))));
-  const maps = new Map([...spec.maps].map(([name, m]) => [name, verifierMapFromSpec(m)]));
+/**
+ * Every program of an object, with the verifier input its load would verify (the maps as created,
+ * frozen .rodata, the runtime's CPU count): loaded once without verification, then timed alone.
+ */
+async function objectSubjects(rel: string, runs: number): Promise<Subject[]> {
+  const obj = BpfObject.open(new Uint8Array(readFileSync(join(ROOT, rel))), { name: rel.slice(rel.lastIndexOf('/') + 1) });
+  await obj.load({ verify: false, engine: 'interpreter' });
   let kernel: Map<string, { ns: number; processed: number }> | null | undefined;
-  return [...spec.programs.values()].map((p) => ({
+  return [...obj.spec.programs.keys()].map((name) => ({
     object: rel.slice(rel.lastIndexOf('/') + 1),
-    prog: buildVerifierProgram(p, maps, spec.btf),
+    prog: obj.verifierInput(name),
     kernel: () => {
       kernel ??= kernelObjectFigures(rel, runs);
-      return kernel?.get(p.name) ?? null;
+      return kernel?.get(name) ?? null;
     },
   }));
 }
@@ -113,19 +116,20 @@ function rawSubject(name: string, insns: Insn[], maps: readonly KernelMapSpec[],
   };
 }
 
-function subjects(runs: number): Subject[] {
+async function subjects(runs: number): Promise<Subject[]> {
+  const objects = await Promise.all(OBJECTS.map((rel) => objectSubjects(rel, runs)));
   return [
-    ...OBJECTS.flatMap((rel) => objectSubjects(rel, runs)),
+    ...objects.flat(),
     ...BENCH_PROGRAMS.map((p) => rawSubject(p.name, assemble((p.data ? KERNEL_PACKET_PROLOGUE : '') + p.body), [], runs)),
     ...MAP_BENCHES.map((b) => rawSubject(b.name, mapInsns(b.body), [b.map], runs)),
   ];
 }
 
 /** Measures every selected program. */
-export function verifyBenchRows(options: VerifyBenchOptions = {}): VerifyBenchRow[] {
+export async function verifyBenchRows(options: VerifyBenchOptions = {}): Promise<VerifyBenchRow[]> {
   const runs = options.quick === true ? 3 : 7;
   const rows: VerifyBenchRow[] = [];
-  for (const s of subjects(runs)) {
+  for (const s of await subjects(runs)) {
     if (options.filter !== undefined && !`${s.object} ${s.prog.name}`.includes(options.filter)) continue;
     const processed = verify(s.prog).processed;
     const ns = timeIt(() => verify(s.prog), options.quick === true ? 100 : 300);
@@ -151,8 +155,8 @@ export function formatVerifyTable(rows: readonly VerifyBenchRow[]): string[] {
 }
 
 /** Runs the verification benchmark and prints its table (or JSON lines). */
-export function verifyBench(options: VerifyBenchOptions = {}): VerifyBenchRow[] {
-  const rows = verifyBenchRows(options);
+export async function verifyBench(options: VerifyBenchOptions = {}): Promise<VerifyBenchRow[]> {
+  const rows = await verifyBenchRows(options);
   if (options.json === true) for (const r of rows) console.log(JSON.stringify(r));
   else {
     console.log('');
@@ -163,5 +167,5 @@ export function verifyBench(options: VerifyBenchOptions = {}): VerifyBenchRow[] 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { json: { type: 'boolean' }, filter: { type: 'string' }, quick: { type: 'boolean' } } });
-  verifyBench(values);
+  await verifyBench(values);
 }

@@ -26,7 +26,7 @@ import { DEFAULT_ENGINE, createEngine, verifiedProgram, type EngineName } from '
 import { checkHelpers, helperTable } from './helpers.ts';
 import { wasmHelpers } from './wasm-helpers/index.ts';
 import { fillKconfig, type KconfigValue } from './kconfig.ts';
-import { verify, VerifierError, type VerifierMap, type VerifierResult } from '../verifier/index.ts';
+import { verify, VerifierError, type VerifierMap, type VerifierProgram, type VerifierResult } from '../verifier/index.ts';
 import { buildVerifierProgram, specCreatedWithBtf, verifierMapOf } from './verify-program.ts';
 
 /** Options of {@link BpfObject.load}. */
@@ -178,6 +178,17 @@ export class BpfObject {
   verification(name: string): VerifierResult | undefined {
     this.program(name);
     return this.#verification.get(name);
+  }
+
+  /**
+   * The verifier's input for program `name` of this loaded object, exactly as load verified it
+   * (its maps as created, frozen .rodata, the runtime's CPU count): for tools that run or time
+   * `verify()` themselves. @throws {BpfError} ENOENT for an unknown program, EINVAL before load.
+   */
+  verifierInput(name: string): VerifierProgram {
+    this.program(name);
+    const spec = this.spec.programs.get(name)!;
+    return buildVerifierProgram(spec, this.#verifierMaps, this.spec.btf, this.runtime.nCpus);
   }
 
   #createMaps(rt: Runtime, options: Pick<LoadOptions, 'kconfig'>): void {
