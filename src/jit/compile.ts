@@ -29,7 +29,7 @@ import {
   FuncEmitter, type ModuleMode,
 } from './emit.ts';
 import { initEffect } from './init-analysis.ts';
-import { lowerAlu, lowerCond } from './lower-alu.ts';
+import { BlockShifts, lowerAlu, lowerCond } from './lower-alu.ts';
 import { lowerCtxLoad, lowerLdAbs, lowerLdx, lowerStore } from './lower-mem.ts';
 import { lowerCall } from './lower-call.ts';
 import { structurize, type FlowNode } from './structurize.ts';
@@ -288,12 +288,13 @@ function emitBody(state: ModuleState, e: FuncEmitter, b: number, ret: () => void
   const { cfg } = state;
   const blk = cfg.blocks[b]!;
   if (blk.first < 0) return;
+  const shifts = new BlockShifts();
   for (let i = blk.first; i <= blk.last; i++) {
     const insn = cfg.insns[i]!;
     const shape = jumpShape(insn);
     e.checkReads(insn, regUsage(insn).reads);
     if (shape === 'none') {
-      lowerInsn(state, e, insn, ret, i > blk.first ? cfg.insns[i - 1] : undefined);
+      lowerInsn(state, e, insn, ret, shifts.of(insn.dst));
       updateInit(e, insn);
     } else if (shape === 'cond') {
       if (isMayGoto(insn)) {
@@ -302,6 +303,7 @@ function emitBody(state: ModuleState, e: FuncEmitter, b: number, ret: () => void
         w.get(e.mayGoto).i32(1).op('i32.sub').set(e.mayGoto).i32(0).op('end');
       } else lowerCond(e, insn, insnClass(insn.code) === BPF_JMP);
     }
+    shifts.note(insn);
   }
 }
 
@@ -318,10 +320,10 @@ function updateInit(e: FuncEmitter, insn: Insn): void {
   });
 }
 
-/** Lower one instruction that is not a jump; `prev` is the one before it in its basic block. */
-function lowerInsn(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => void, prev: Insn | undefined): void {
+/** Lower one instruction that is not a jump; `shift`: see {@link BlockShifts}. */
+function lowerInsn(state: ModuleState, e: FuncEmitter, insn: Insn, ret: () => void, shift: Insn | undefined): void {
   switch (insnClass(insn.code)) {
-    case BPF_ALU64: lowerAlu(e, insn, true, prev); return;
+    case BPF_ALU64: lowerAlu(e, insn, true, shift); return;
     case BPF_ALU: lowerAlu(e, insn, false); return;
     case BPF_LDX: {
       const cl = state.opts.mode.checked || insnMode(insn.code) !== BPF_MEM ? undefined : state.opts.ctxLoads?.get(insn.idx);

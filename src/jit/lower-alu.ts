@@ -9,12 +9,13 @@
  */
 import type { Insn } from '../isa/insn.ts';
 import {
-  BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_DIV, BPF_END, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
+  BPF_ADD, BPF_ALU64, BPF_AND, BPF_CALL, BPF_IMM, BPF_JMP, BPF_JMP32, BPF_LD, BPF_ARSH, BPF_DIV, BPF_END, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
   BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LSH, BPF_MOD, BPF_MOV,
-  BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_X, BPF_XOR, insnOp, insnSrcBit,
+  BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_X, BPF_XOR, insnClass, insnMode, insnOp, insnSrcBit,
 } from '../isa/opcodes.ts';
 import { RunError, InternalError } from '../util/errors.ts';
 import { alu32, alu64, byteSwap, invalidInsn } from '../vm/alu.ts';
+import { regUsage } from '../vm/reg-usage.ts';
 import type { FuncEmitter } from './emit.ts';
 import { I32, I64, type Op } from './wasm/opcodes.ts';
 
@@ -46,21 +47,49 @@ const BIN32: Partial<Record<number, Op>> = {
 };
 
 /**
- * True when ALU64 `insn` is `dst |= c` right after `prev`, `dst <<= k` in the same basic block,
- * with 0 <= c < 2^k: the low k bits of dst are zero, so the OR is an ADD, which V8 folds with the
- * shift into one x86 `lea` (one step off the dependency chain of loops that pack fields).
+ * True when ALU64 `insn` is `dst |= c` and `shift`, the last write of dst in the same basic block,
+ * was `dst <<= k` with 0 <= c < 2^k: the low k bits of dst are zero, so the OR is an ADD, which
+ * V8 folds with the shift into one x86 `lea` (one step off the dependency chain of loops that pack
+ * fields).
  */
-export function orIsAddAfterShift(prev: Insn | undefined, insn: Insn): boolean {
-  if (prev === undefined || prev.code !== (BPF_ALU64 | BPF_LSH | BPF_K) || insn.code !== (BPF_ALU64 | BPF_OR | BPF_K)) return false;
-  const k = prev.imm;
-  return prev.dst === insn.dst && k > 0 && k < 64 && insn.imm >= 0 && insn.imm < 2 ** k;
+export function orIsAddAfterShift(shift: Insn | undefined, insn: Insn): boolean {
+  if (shift === undefined || shift.code !== LSH64_IMM || insn.code !== (BPF_ALU64 | BPF_OR | BPF_K)) return false;
+  const k = shift.imm;
+  return shift.dst === insn.dst && k > 0 && k < 64 && insn.imm >= 0 && insn.imm < 2 ** k;
+}
+
+const LSH64_IMM = BPF_ALU64 | BPF_LSH | BPF_K;
+
+/**
+ * Within one basic block, the last write of each register when that write was `r <<= k` (an
+ * immediate k), for {@link orIsAddAfterShift}. Calls and LD_ABS / LD_IND forget every register.
+ */
+export class BlockShifts {
+  readonly #last: (Insn | undefined)[] = [];
+
+  /** The `r <<= k` that last wrote `reg` in this block, if its last write was one. */
+  of(reg: number): Insn | undefined {
+    return this.#last[reg];
+  }
+
+  /** Records `insn`, lowered after the ones noted before it. */
+  note(insn: Insn): void {
+    const cls = insnClass(insn.code);
+    const call = (cls === BPF_JMP || cls === BPF_JMP32) && insnOp(insn.code) === BPF_CALL;
+    if (call || (cls === BPF_LD && insnMode(insn.code) !== BPF_IMM)) {
+      this.#last.length = 0;
+      return;
+    }
+    const writes = regUsage(insn).writes;
+    for (let r = 0; r <= 10; r++) if ((writes & (1 << r)) !== 0) this.#last[r] = insn.code === LSH64_IMM ? insn : undefined;
+  }
 }
 
 /**
- * Lower one ALU (is64 = false) or ALU64 instruction; `prev` is the instruction before it in the
- * same basic block, if any.
+ * Lower one ALU (is64 = false) or ALU64 instruction; `shift` is the last write of its destination
+ * in the same basic block when that was an immediate left shift ({@link BlockShifts}).
  */
-export function lowerAlu(e: FuncEmitter, insn: Insn, is64: boolean, prev?: Insn): void {
+export function lowerAlu(e: FuncEmitter, insn: Insn, is64: boolean, shift?: Insn): void {
   const err = aluError(insn, is64);
   if (err !== undefined) {
     e.trap(err);
@@ -77,7 +106,7 @@ export function lowerAlu(e: FuncEmitter, insn: Insn, is64: boolean, prev?: Insn)
     lowerEnd(e, insn, is64);
     return;
   }
-  if (is64 && orIsAddAfterShift(prev, insn)) e.w.get(e.reg[insn.dst]!).i64(BigInt(insn.imm)).op('i64.add').set(e.reg[insn.dst]!);
+  if (is64 && orIsAddAfterShift(shift, insn)) e.w.get(e.reg[insn.dst]!).i64(BigInt(insn.imm)).op('i64.add').set(e.reg[insn.dst]!);
   else if (is64) lowerAlu64(e, insn, op);
   else lowerAlu32(e, insn, op);
 }
