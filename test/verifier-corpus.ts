@@ -23,6 +23,8 @@
  * Instruction operands beyond the assembler's:
  *   lddw %r1, map:N            ld_imm64 of map N (BPF_PSEUDO_MAP_FD)
  *   lddw %r1, mapvalue:N+OFF   address of byte OFF of map N's value (BPF_PSEUDO_MAP_VALUE)
+ *   lddw %r1, mapidx:N         BPF_PSEUDO_MAP_IDX, imm N (mapidxvalue:N+OFF: BPF_PSEUDO_MAP_IDX_VALUE);
+ *                              both sides load without an fd_array, so these are refused
  *   lddw %r2, func:LABEL       address of the subprogram at LABEL (BPF_PSEUDO_FUNC)
  *   insn  #@ source text       a BTF line_info record for the instruction (file corpus.c, the
  *                              .s line number); a program with any needs one at each subprogram start
@@ -34,7 +36,9 @@
 import assert from 'node:assert/strict';
 import { BtfBuilder } from '../src/btf/test-helpers.ts';
 import { findSpecialFields, parseBtf } from '../src/btf/index.ts';
-import { assemble, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, type Insn } from '../src/isa/index.ts';
+import {
+  assemble, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, type Insn,
+} from '../src/isa/index.ts';
 import * as B from '../src/uapi/bpf.ts';
 import { ERRNO_NAMES } from '../src/uapi/errno.ts';
 import type { VerifierMap, VerifierProgram } from '../src/verifier/index.ts';
@@ -152,7 +156,8 @@ function parseFuncDecl(file: string, val: string): { label: string; proto: Corpu
   return { label: m[1] as string, proto: params.length === 0 && ret === 'int' ? VOID_PROTO : { params, ret } };
 }
 
-type Ref = { kind: 'map'; map: number } | { kind: 'mapvalue'; map: number; off: number } | { kind: 'func'; label: string };
+type Ref = { kind: 'map'; map: number } | { kind: 'mapidx'; map: number } | { kind: 'mapvalue'; map: number; off: number }
+  | { kind: 'mapidxvalue'; map: number; off: number } | { kind: 'func'; label: string };
 
 /** Counts slots line by line so labels and references can be resolved by slot. */
 function slotsOfLine(text: string): number {
@@ -202,10 +207,10 @@ export function parseCorpusCase(name: string, text: string): CorpusCase {
     if (label) labels.set(label[1] as string, slot);
     const call = /^\s*call\s+local\s+([A-Za-z_.$][\w.$]*)\s*$/.exec(line);
     if (call) localCalls.push({ slot, label: call[1] as string });
-    const patched = line.replace(/\b(map|mapvalue|func):([\w.$]+)(?:\+(\d+))?/, (_, kind: string, what: string, off?: string) => {
+    const patched = line.replace(/\b(mapidxvalue|mapidx|mapvalue|map|func):([\w.$]+)(?:\+(\d+))?/, (_, kind: string, what: string, off?: string) => {
       if (kind === 'func') refs.set(slot, { kind: 'func', label: what });
-      else if (kind === 'map') refs.set(slot, { kind: 'map', map: Number(what) });
-      else refs.set(slot, { kind: 'mapvalue', map: Number(what), off: Number(off ?? 0) });
+      else if (kind === 'map' || kind === 'mapidx') refs.set(slot, { kind, map: Number(what) });
+      else refs.set(slot, { kind: kind === 'mapvalue' ? 'mapvalue' : 'mapidxvalue', map: Number(what), off: Number(off ?? 0) });
       return '0';
     });
     body.push(patched);
@@ -216,13 +221,15 @@ export function parseCorpusCase(name: string, text: string): CorpusCase {
     const ref = refs.get(i.idx);
     if (!ref) return i;
     assert.equal(i.code, 0x18, `${name}: a map:/func: operand outside lddw at slot ${i.idx}`);
-    if (ref.kind === 'map') {
-      assert.ok(ref.map < maps.length, `${name}: no map ${ref.map}`);
-      return { ...i, src: BPF_PSEUDO_MAP_FD, imm: ref.map, imm64: BigInt(ref.map), imm2: 0 };
+    if (ref.kind === 'map' || ref.kind === 'mapidx') {
+      if (ref.kind === 'map') assert.ok(ref.map < maps.length, `${name}: no map ${ref.map}`);
+      const src = ref.kind === 'map' ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_IDX;
+      return { ...i, src, imm: ref.map, imm64: BigInt(ref.map), imm2: 0 };
     }
-    if (ref.kind === 'mapvalue') {
-      assert.ok(ref.map < maps.length, `${name}: no map ${ref.map}`);
-      return { ...i, src: BPF_PSEUDO_MAP_VALUE, imm: ref.map, imm64: BigInt(ref.map) | (BigInt(ref.off) << 32n), imm2: ref.off };
+    if (ref.kind === 'mapvalue' || ref.kind === 'mapidxvalue') {
+      if (ref.kind === 'mapvalue') assert.ok(ref.map < maps.length, `${name}: no map ${ref.map}`);
+      const src = ref.kind === 'mapvalue' ? BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_IDX_VALUE;
+      return { ...i, src, imm: ref.map, imm64: BigInt(ref.map) | (BigInt(ref.off) << 32n), imm2: ref.off };
     }
     const target = labels.get(ref.label);
     assert.ok(target !== undefined, `${name}: no label ${ref.label}`);
@@ -361,6 +368,8 @@ export function verifierProgram(c: CorpusCase): VerifierProgram {
   });
   return {
     name: c.name, insns: c.insns, progType: c.progType, license: c.license, maps, ...(parsed ? { btf: parsed } : {}),
+    // tools/kernel/bpf-run.c loads with the map fds in the instructions and no fd_array.
+    fdArray: false,
     ...(c.withFuncInfo && btf ? {
       funcInfo: c.subprogs.map((s, k) => ({ insnIdx: s.start, typeId: btf.funcTypes[k] as number, linkage: s.global || k === 0 ? 'global' as const : 'static' as const })),
     } : {}),

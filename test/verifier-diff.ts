@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  BPF_CALL, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_VALUE, encodeProgram, insnClass, type Insn,
+  BPF_CALL, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX,
+  BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, encodeProgram, insnClass, type Insn,
 } from '../src/isa/index.ts';
 import { findVariant } from '../src/isa/table.ts';
 import * as B from '../src/uapi/bpf.ts';
@@ -253,6 +253,8 @@ function asmLine(i: Insn, slots: number): string | undefined {
     case 'lddw':
       if (i.src === BPF_PSEUDO_MAP_FD) return `lddw ${reg(i.dst)}, map:${i.imm}`;
       if (i.src === BPF_PSEUDO_MAP_VALUE) return `lddw ${reg(i.dst)}, mapvalue:${i.imm}+${(i.imm2 ?? 0) >>> 0}`;
+      if (i.src === BPF_PSEUDO_MAP_IDX && i.imm >= 0) return `lddw ${reg(i.dst)}, mapidx:${i.imm}`;
+      if (i.src === BPF_PSEUDO_MAP_IDX_VALUE && i.imm >= 0) return `lddw ${reg(i.dst)}, mapidxvalue:${i.imm}+${(i.imm2 ?? 0) >>> 0}`;
       if (i.src === BPF_PSEUDO_FUNC) return target ? `lddw ${reg(i.dst)}, func:${target}` : undefined;
       return i.src === 0 ? `lddw ${reg(i.dst)}, 0x${(i.imm64 ?? 0n).toString(16)}` : undefined;
     case 'ldx': case 'ldxs': return `${v.mnemonic} ${reg(i.dst)}, ${mem(i.src, i.off)}`;

@@ -22,7 +22,7 @@ import { EFAULT } from '../uapi/errno.ts';
 import { isCall, isExit, jumpTarget, type Cfg } from './cfg.ts';
 import type { Env } from './env.ts';
 import { isGlobalFunc } from './global-func.ts';
-import { frameStr, insnText } from './log.ts';
+import { frameStr, insnCodeText } from './log.ts';
 import type { ExploredState } from './prune.ts';
 import { SccVisits } from './scc.ts';
 import type { HistEntry, LinkedReg, VerifierState } from './state.ts';
@@ -166,7 +166,7 @@ function backtrackInsn(env: Env, idx: number, subseq: number, hist: HistEntry | 
   const fr = bt.frame;
   if (env.log.level > 1) {
     const texts = env.prec.insnTexts;
-    const text = texts[idx] ??= `(${insn.code.toString(16).padStart(2, '0')}) ${insnText(insn)}`;
+    const text = texts[idx] ??= insnCodeText(insn);
     env.log.print(`mark_precise: frame${fr}: regs=${bt.regStr(fr)} stack=${bt.slotStr(fr)} before ${idx}: ${text}`);
   }
   syncLinked(bt, hist);

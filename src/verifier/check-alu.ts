@@ -60,10 +60,12 @@ function adjustPtrMinMaxVals(env: Env, insn: Insn, dst: RegState, ptr: RegState,
       break;
     default: env.reject(EACCES, msg.ptrArithProhibited(insn.dst, typeStr));
   }
+  // Checked before dst takes the pointer: for scalar op pointer, offReg is dst, and the kernel
+  // gives it only the pointer's type and id before it looks at its bounds.
+  checkRegSaneOffset(env, offReg, typeStr);
+  checkRegSaneOffset(env, ptr, typeStr);
   const p = ptr.clone();
   dst.copyFrom(p);
-  checkRegSaneOffset(env, offReg, typeStr);
-  checkRegSaneOffset(env, p, typeStr);
   markReg32Unbounded(dst);
   switch (op) {
     case BPF_ADD: {

@@ -11,7 +11,7 @@ import {
   BPF_MAP_TYPE_ARRAY, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_PERF_EVENT, BPF_PROG_TYPE_RAW_TRACEPOINT,
   BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_TRACEPOINT,
 } from '../uapi/bpf.ts';
-import { EINVAL, ENOTSUPP } from '../uapi/errno.ts';
+import { EINVAL, ENOTSUPP, EPROTO } from '../uapi/errno.ts';
 import type { Env } from './env.ts';
 import * as msg from './messages.ts';
 
@@ -48,6 +48,9 @@ export function resolveLdImm64(env: Env): void {
     const direct = insn.src === BPF_PSEUDO_MAP_VALUE || insn.src === BPF_PSEUDO_MAP_IDX_VALUE;
     if (!direct && insn.src !== BPF_PSEUDO_MAP_FD && insn.src !== BPF_PSEUDO_MAP_IDX) continue;
     env.insnIdx = insn.idx;
+    // The index forms read their fd from the fd_array before any map is looked at.
+    const byIndex = insn.src === BPF_PSEUDO_MAP_IDX || insn.src === BPF_PSEUDO_MAP_IDX_VALUE;
+    if (byIndex && env.prog.fdArray !== true) env.reject(EPROTO, msg.fdIdxWithoutFdArray());
     const ref = env.mapRef(insn);
     if (!ref) env.reject(EINVAL, msg.fdNotMap(insn.imm));
     const map = ref.map;

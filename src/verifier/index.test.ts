@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assemble } from '../isa/index.ts';
-import { BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
-import { E2BIG, EACCES, EINVAL } from '../uapi/errno.ts';
+import { BPF_MAP_TYPE_ARRAY, BPF_PROG_TYPE_XDP } from '../uapi/bpf.ts';
+import { E2BIG, EACCES, EINVAL, EPROTO } from '../uapi/errno.ts';
 import { verify, VerifierError, type VerifierProgram } from './index.ts';
 
 const prog = (text: string): VerifierProgram => ({ name: 'p', insns: assemble(text), progType: BPF_PROG_TYPE_XDP, license: 'GPL', maps: [] });
@@ -59,6 +59,35 @@ describe('verify()', () => {
     it('an invalid atomic operation prints as u32 hex', () => {
       const p = raw([[0x7a, 10, 0, -8, 0], [0xb7, 1, 0, 0, 1], [0xdb, 10, 1, -8, -2], [0xb7, 0, 0, 0, 0], [0x95, 0, 0, 0, 0]]);
       assert.deepEqual(refusal(p), [EINVAL, 'BPF_ATOMIC uses invalid atomic opcode fffffffe']);
+    });
+    // print_bpf_insn() names an atomic by its imm: an unknown one is a bare `BUG_xx` (no `(xx)`),
+    // a byte or half-word read-modify-write prints as a 32-bit one with its size (seed 7 program
+    // 1207; each line checked against this kernel's level-1 and level-2 logs).
+    it('prints an atomic as the kernel does: a bare BUG_xx, or sized by its imm', () => {
+      const atomicLine = (code: number, imm: number): string | undefined => {
+        const p = raw([[0x7a, 10, 0, -8, 0], [0xb7, 1, 0, 0, 1], [code, 10, 1, -8, imm], [0xb7, 0, 0, 0, 0], [0x95, 0, 0, 0, 0]]);
+        try { verify(p, { logLevel: 1 }); } catch (e) { if (e instanceof VerifierError) return e.log.find((l) => l.startsWith('2: ')); throw e; }
+        return undefined;
+      };
+      assert.equal(atomicLine(0xdb, -2), '2: BUG_db');
+      assert.equal(atomicLine(0xc3, -2), '2: BUG_c3');
+      assert.equal(atomicLine(0xcb, 5), '2: BUG_cb');
+      assert.equal(atomicLine(0xcb, 0), '2: (cb) lock *(u16 *)(r10 -8) += r1');
+      assert.equal(atomicLine(0xd3, 0xa1), '2: (d3) r1 = atomic_fetch_xor((u8 *)(r10 -8), r1)');
+      assert.equal(atomicLine(0xcb, 0xf1), '2: (cb) r0 = atomic_cmpxchg((u16 *)(r10 -8), r0, r1)');
+    });
+    // bpf_attr.fd_array: the corpus and the kernel runner load without one
+    // (testdata/verifier/fuzz_map_idx_*.s); given one, the index forms name `maps[imm]`.
+    it('BPF_PSEUDO_MAP_IDX needs fdArray, and names maps[imm] with it', () => {
+      const map = { name: 'm', type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0, hasBtf: false };
+      const idx = (src: number, fdArray: boolean): VerifierProgram => ({
+        ...prog('exit'), maps: [map], fdArray,
+        insns: [{ code: 0x18, dst: 1, src, off: 0, imm: 0, imm2: 0, imm64: 0n, idx: 0 }, { code: 0xb7, dst: 0, src: 0, off: 0, imm: 0, idx: 2 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0, idx: 3 }],
+      });
+      for (const src of [5, 6]) {
+        assert.deepEqual(refusal(idx(src, false)), [EPROTO, 'fd_idx without fd_array is invalid']);
+        assert.equal(verify(idx(src, true)).processed, 3);
+      }
     });
   });
 

@@ -13,7 +13,7 @@ import {
   BPF_ST, BPF_STX, insnClass, insnMode, insnOp, insnSrcBit, type Insn,
 } from '../isa/index.ts';
 import { isCall, isExit, successors } from './cfg.ts';
-import { insnText, type VerifierLog } from './log.ts';
+import { insnCodeText, type VerifierLog } from './log.ts';
 
 const CALLER_SAVED = 0b111111;
 const BPF_LOAD_ACQ = 0x100;
@@ -139,6 +139,6 @@ export function printLiveness(log: VerifierLog, bySlot: readonly (Insn | undefin
     const s = scc[x] ? `${String(scc[x]).padStart(3)} ` : '    ';
     let mask = '';
     for (let r = 0; r < 10; r++) mask += ((live[x] ?? 0) & (1 << r)) !== 0 ? String(r) : '.';
-    log.print(`${s}${String(x).padStart(3)}: ${mask} (${i.code.toString(16).padStart(2, '0')}) ${insnText(i)}`);
+    log.print(`${s}${String(x).padStart(3)}: ${mask} ${insnCodeText(i)}`);
   });
 }

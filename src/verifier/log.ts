@@ -9,7 +9,10 @@
  * byte, quirks included, so our logs read like the kernel's.
  * Also `Reject`, the internal signal that ends verification with an errno and a last message.
  */
-import { BPF_LD_IMM64, BPF_PSEUDO_FUNC, disasmInsn, type Insn } from '../isa/index.ts';
+import {
+  BPF_ATOMIC, BPF_B, BPF_H, BPF_LD, BPF_LD_IMM64, BPF_LDX, BPF_PSEUDO_FUNC, BPF_ST, BPF_STX, BPF_W, disasmInsn, insnClass, insnMode,
+  insnSize, type Insn,
+} from '../isa/index.ts';
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, hasAddConst, linkId, regTypeStr, type RegState } from './reg.ts';
 import { SLOT_TYPE_CHAR, STACK_INVALID, STACK_SPILL, type VerifierState } from './state.ts';
 import { tnumIsConst, tnumIsUnknown, tnumStr } from './tnum.ts';
@@ -170,6 +173,32 @@ export function insnText(insn: Insn): string {
   return disasmInsn(insn);
 }
 
+/** The opcode's hex, as print_bpf_insn() prints it in parentheses. */
+const hex2 = (code: number): string => code.toString(16).padStart(2, '0');
+
+/** print_bpf_insn()'s names of a load or store its disassembler does not know, by class. */
+const BUG_LDST: ReadonlyMap<number, string> = new Map([[BPF_STX, 'BUG_'], [BPF_ST, 'BUG_st_'], [BPF_LDX, 'BUG_ldx_'], [BPF_LD, 'BUG_ld_']]);
+
+/**
+ * An instruction's log text after `idx: `: `(code) text`, except that print_bpf_insn() prints an
+ * unknown load or store (an atomic with an invalid imm reaches check_atomic()) as a bare `BUG_db`,
+ * without the opcode in parentheses.
+ */
+export function insnCodeText(insn: Insn): string {
+  const text = insnText(insn);
+  const bug = BUG_LDST.get(insnClass(insn.code));
+  if (bug === undefined || !text.startsWith('BUG_')) return `(${hex2(insn.code)}) ${text}`;
+  if (insnClass(insn.code) === BPF_STX && insnMode(insn.code) === BPF_ATOMIC) {
+    // print_bpf_insn() names an atomic by its imm alone: a read-modify-write of a byte or a half
+    // word (refused later for its size) prints as the 32-bit form does, with its own size.
+    const size = insnSize(insn.code);
+    const sized = size === BPF_B ? 'u8' : size === BPF_H ? 'u16' : undefined;
+    const asW = sized !== undefined ? disasmInsn({ ...insn, code: (insn.code & ~0x18) | BPF_W }) : text;
+    if (sized !== undefined && !asW.startsWith('BUG_')) return `(${hex2(insn.code)}) ${asW.replace('(u32 *)', `(${sized} *)`)}`;
+  }
+  return `${bug}${hex2(insn.code)}`;
+}
+
 /** A rope made flat (one allocation) so its pieces can be freed. */
 function flatten(s: string): string {
   void s.charCodeAt(0);
@@ -280,7 +309,7 @@ export class VerifierLog {
     const start = this.pos;
     let line = text === undefined ? this.insnText[insn.idx] : undefined;
     if (line === undefined) {
-      line = `${insn.idx}: (${insn.code.toString(16).padStart(2, '0')}) ${text ?? insnText(insn)}`;
+      line = `${insn.idx}: ${text !== undefined ? `(${hex2(insn.code)}) ${text}` : insnCodeText(insn)}`;
       if (text === undefined) this.insnText[insn.idx] = line;
     }
     this.pending = line;

@@ -24,6 +24,7 @@ export const combinedStackTooLarge = (frames: number, size: number): string =>
 export const tooLarge = (n: number): string => `BPF program is too large. Processed ${n} insn`;
 export const jmpSeqTooComplex = (n: number): string => `The sequence of ${n} jumps is too complex.`;
 export const jmpSeqTooComplexAsync = (n: number): string => `The sequence of ${n} jumps is too complex for async cb.`;
+export const fdIdxWithoutFdArray = (): string => 'fd_idx without fd_array is invalid';
 export const fdNotMap = (imm: number): string => `fd ${imm} is not pointing to valid bpf_map`;
 export const reservedFieldsOf = (what: string): string => `${what} uses reserved fields`;
 export const invalidAluOpcode = (op: number): string => `invalid BPF_ALU opcode ${op.toString(16)}`;

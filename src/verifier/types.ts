@@ -56,9 +56,16 @@ export interface VerifierProgram {
   /**
    * Maps the program may reference. Without `mapOf`, an ld_imm64 with src BPF_PSEUDO_MAP_FD or
    * BPF_PSEUDO_MAP_IDX (imm = index) or their _VALUE forms (imm = index, second imm = offset)
-   * names `maps[imm]`.
+   * names `maps[imm]` (the index forms only with `fdArray`).
    */
   readonly maps: readonly VerifierMap[];
+  /**
+   * Whether the load gives an fd_array (bpf_attr.fd_array), here `maps`: an ld_imm64 with src
+   * BPF_PSEUDO_MAP_IDX or BPF_PSEUDO_MAP_IDX_VALUE indexes it, and without one the kernel refuses
+   * it (EPROTO, "fd_idx without fd_array is invalid"). Absent: false, as a bpf() call that leaves
+   * the field zero. The fd forms (BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE) name `maps[imm]` either way.
+   */
+  readonly fdArray?: boolean;
   /**
    * Resolves the map an ld_imm64 refers to, by its index in `insns` (the loader's typed references
    * plug in here). Returning undefined falls back to `maps[imm]`.
