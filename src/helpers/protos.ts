@@ -55,6 +55,11 @@ export interface HelperProto {
   readonly callback?: 'sync' | 'async';
   /** RET_PTR_TO_BTF_ID_TRUSTED: the kernel struct returned (`task_struct`). */
   readonly retBtfName?: string;
+  /**
+   * .pkt_access: packet pointers may be passed in (where the program type may read the packet
+   * directly); for any other helper check_func_arg() refuses them whatever the argument kind.
+   */
+  readonly pktAccess?: boolean;
 }
 
 const a = (kind: ArgKind, flags: Omit<ArgProto, 'kind'> = {}): ArgProto => ({ kind, ...flags });
@@ -87,17 +92,17 @@ function p(id: number, ret: RetKind, args: ArgProto[], progTypes: readonly numbe
 }
 
 const PROTOS: readonly HelperProto[] = [
-  p(F.BPF_FUNC_map_lookup_elem, 'RET_PTR_TO_MAP_VALUE_OR_NULL', [MAP, KEY], ALL),
-  p(F.BPF_FUNC_map_update_elem, 'RET_INTEGER', [MAP, KEY, a('ARG_PTR_TO_MAP_VALUE'), ANY], ALL),
-  p(F.BPF_FUNC_map_delete_elem, 'RET_INTEGER', [MAP, KEY], ALL),
+  p(F.BPF_FUNC_map_lookup_elem, 'RET_PTR_TO_MAP_VALUE_OR_NULL', [MAP, KEY], ALL, { pktAccess: true }),
+  p(F.BPF_FUNC_map_update_elem, 'RET_INTEGER', [MAP, KEY, a('ARG_PTR_TO_MAP_VALUE'), ANY], ALL, { pktAccess: true }),
+  p(F.BPF_FUNC_map_delete_elem, 'RET_INTEGER', [MAP, KEY], ALL, { pktAccess: true }),
   p(F.BPF_FUNC_map_push_elem, 'RET_INTEGER', [MAP, a('ARG_PTR_TO_MAP_VALUE'), ANY], ALL,
-    { mapTypes: new Set([BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_BLOOM_FILTER]) }),
+    { pktAccess: true, mapTypes: new Set([BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_BLOOM_FILTER]) }),
   p(F.BPF_FUNC_map_pop_elem, 'RET_INTEGER', [MAP, a('ARG_PTR_TO_MAP_VALUE', { uninit: true })], ALL,
     { mapTypes: new Set([BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK]) }),
   p(F.BPF_FUNC_map_peek_elem, 'RET_INTEGER', [MAP, a('ARG_PTR_TO_MAP_VALUE', { uninit: true })], ALL,
     { mapTypes: new Set([BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_BLOOM_FILTER]) }),
   p(F.BPF_FUNC_map_lookup_percpu_elem, 'RET_PTR_TO_MAP_VALUE_OR_NULL', [MAP, KEY, ANY], ALL,
-    { mapTypes: new Set([BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_PERCPU_HASH]) }),
+    { pktAccess: true, mapTypes: new Set([BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_PERCPU_HASH]) }),
   p(F.BPF_FUNC_ktime_get_ns, 'RET_INTEGER', [], ALL),
   p(F.BPF_FUNC_ktime_get_boot_ns, 'RET_INTEGER', [], ALL),
   p(F.BPF_FUNC_ktime_get_tai_ns, 'RET_INTEGER', [], ALL),
@@ -116,7 +121,7 @@ const PROTOS: readonly HelperProto[] = [
   p(F.BPF_FUNC_get_current_pid_tgid, 'RET_INTEGER', [], ALL),
   p(F.BPF_FUNC_get_current_uid_gid, 'RET_INTEGER', [], ALL),
   p(F.BPF_FUNC_get_current_comm, 'RET_INTEGER', [UNINIT_MEM, SIZE], ALL),
-  p(F.BPF_FUNC_csum_diff, 'RET_INTEGER', [RO_MEM_OR_NULL, SIZE0, RO_MEM_OR_NULL, SIZE0, ANY], [...TC, ...XDP]),
+  p(F.BPF_FUNC_csum_diff, 'RET_INTEGER', [RO_MEM_OR_NULL, SIZE0, RO_MEM_OR_NULL, SIZE0, ANY], [...TC, ...XDP], { pktAccess: true }),
   p(F.BPF_FUNC_redirect, 'RET_INTEGER', [ANY, ANY], [...TC, ...XDP]),
   p(F.BPF_FUNC_redirect_map, 'RET_INTEGER', [MAP, ANY, ANY], XDP,
     { mapTypes: new Set([BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_XSKMAP]) }),

@@ -14,6 +14,7 @@ import { regBoundsSync } from './bounds.ts';
 import { pushCallbackCall } from './callbacks.ts';
 import { checkHelperMemAccess, checkPtrOffReg, constantMapKey } from './check-mem.ts';
 import { checkResourceLeak, processSpinLock, processTimerFunc } from './check-special.ts';
+import { mayHelperAccessPacket } from './ctx-access.ts';
 import type { Env } from './env.ts';
 import * as msg from './messages.ts';
 import { markChainPrecision } from './precision.ts';
@@ -59,6 +60,10 @@ function checkFuncArg(env: Env, proto: HelperProto, argNo: number, meta: CallMet
   const regno = argNo + 1;
   const reg = env.srcReg(regno);
   if (arg.kind === 'ARG_ANYTHING') return;
+  // Before the argument's type is looked at: a packet pointer goes only to .pkt_access helpers.
+  if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayHelperAccessPacket(env.prog.progType, proto.pktAccess === true)) {
+    env.reject(EACCES, msg.helperPktAccess());
+  }
   if (!(arg.maybeNull && regIsNull(reg))) {
     if (!regTypeOk(reg, arg)) env.reject(EACCES, msg.regTypeExpected(regno, regTypeStr(reg), EXPECTED[arg.kind] ?? []));
     if (arg.kind === 'ARG_PTR_TO_BTF_ID' && reg.btfName !== arg.btfName) {

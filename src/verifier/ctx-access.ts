@@ -111,3 +111,12 @@ export function ctxAccess(progType: number, off: number, size: number, write: bo
 export function mayWritePacket(progType: number): boolean {
   return progType === BPF_PROG_TYPE_XDP || progType === BPF_PROG_TYPE_SCHED_CLS || progType === BPF_PROG_TYPE_SCHED_ACT;
 }
+
+/**
+ * may_access_direct_pkt_data(env, meta, BPF_READ) for a helper argument: the program types that
+ * read the packet directly (of those tsbpf models: XDP and TC) pass packet pointers only to
+ * helpers whose prototype sets .pkt_access; every other program type never.
+ */
+export function mayHelperAccessPacket(progType: number, pktAccess: boolean): boolean {
+  return mayWritePacket(progType) && pktAccess;
+}

@@ -103,6 +103,7 @@ export const helperNotAllowed = (name: string, id: number): string => `program o
 export const gplOnly = (): string => 'cannot call GPL-restricted function from non-GPL compatible program';
 export const regTypeExpected = (r: number, t: string, expected: readonly string[]): string =>
   `R${r} type=${t} expected=${expected.join(', ')}`;
+export const helperPktAccess = (): string => 'helper access to the packet is not allowed';
 export const invalidMapPtrKey = (): string => 'invalid map_ptr to access map->key';
 export const invalidMapPtrValue = (): string => 'invalid map_ptr to access map->value';
 export const sizeNegative = (r: number): string => `R${r} min value is negative, either use unsigned or 'var &= const'`;
