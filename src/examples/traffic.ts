@@ -140,7 +140,6 @@ class FlowSource implements Source {
   private readonly replyShare: number;
   private readonly limitNs: number;
   private sent = 0;
-  private finished = false;
 
   constructor(plan: FlowPlan, seed: number, replyShare: number, limitNs: number) {
     this.plan = plan;

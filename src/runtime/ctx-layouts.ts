@@ -6,7 +6,6 @@
  * context register with its pointer before reading (any other context takes the load import).
  * Works in node / browser.
  */
-import type { Runtime } from './runtime.ts';
 import {
   BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_LWT_IN, BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SCHED_ACT,
   BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP,
@@ -47,7 +46,7 @@ export interface CtxLayout {
   readonly bytes: number;
 }
 
-/** The layouts of the runs in progress on one runtime, innermost last. */
+/** The layouts of the runs in progress on one runtime (`Runtime.ctxLayouts`), innermost last. */
 export class CtxLayouts {
   readonly #stack: CtxLayout[] = [];
 
@@ -64,16 +63,4 @@ export class CtxLayouts {
     const top = this.#stack[this.#stack.length - 1];
     return top !== undefined && top.kind === kind ? top : undefined;
   }
-}
-
-const byRuntime = new WeakMap<Runtime, CtxLayouts>();
-
-/** The layouts of `rt` (created on first use). */
-export function ctxLayouts(rt: Runtime): CtxLayouts {
-  let l = byRuntime.get(rt);
-  if (l === undefined) {
-    l = new CtxLayouts();
-    byRuntime.set(rt, l);
-  }
-  return l;
 }

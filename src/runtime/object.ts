@@ -224,7 +224,7 @@ export class BpfObject {
     let template: BpfMap | undefined;
     if (spec.innerMap !== undefined) {
       const t = spec.innerMap;
-      template = createMap(rt.memory, { type: t.type, keySize: t.keySize, valueSize: t.valueSize, maxEntries: t.maxEntries, flags: t.flags, name: `${name}.inner`.slice(0, 15), record: t.record, nCpus: rt.nCpus });
+      template = createMap(rt.memory, { type: t.type, keySize: t.keySize, valueSize: t.valueSize, maxEntries: t.maxEntries, flags: t.flags, name: `${name}.inner`.slice(0, 15), record: t.record, nCpus: rt.nCpus }, rt.netdevs);
     }
     let map: BpfMap;
     let withBtf = specCreatedWithBtf(spec);
@@ -236,14 +236,14 @@ export class BpfObject {
         ...(template !== undefined ? { innerMapTemplate: template } : {}),
       };
       try {
-        map = createMap(rt.memory, attrs);
+        map = createMap(rt.memory, attrs, rt.netdevs);
       } catch (e) {
         // libbpf (bpf_object__create_map) retries a failed creation without BTF: the map then
         // has no special fields (a timer in a per-CPU map becomes plain bytes, and programs
         // using it as a timer are refused by the verifier instead).
         if (!(e instanceof BpfError) || spec.record === undefined || spec.record.fields.length === 0) throw e;
         const { record: _dropped, ...plain } = attrs;
-        map = createMap(rt.memory, plain);
+        map = createMap(rt.memory, plain, rt.netdevs);
         withBtf = false;
       }
     } catch (e) {

@@ -15,7 +15,8 @@ import type { RunBinding, RunState, TailCallTarget } from '../helpers/impl/run-s
 import { BpfError, InternalError } from '../util/errors.ts';
 import { EEXIST, EINVAL, ENOENT } from '../uapi/errno.ts';
 import { ArrayOfMapsMap, HashOfMapsMap } from '../maps/map-in-map.ts';
-import { createMap, registerNetdevs } from './map-factory.ts';
+import { createMap } from './map-factory.ts';
+import { CtxLayouts } from './ctx-layouts.ts';
 import { NetdevTable, type Netdev } from '../maps/netdev.ts';
 import { MapHandle } from './map-handle.ts';
 import { MapRefs } from './refs.ts';
@@ -83,6 +84,8 @@ export class Runtime {
   readonly stopwatch: () => number;
   /** The network devices devmap entries may name (`lo` and the `netdevs` option's). */
   readonly netdevs: NetdevTable;
+  /** @internal The contexts of the test runs in progress, for the JIT's in-line context loads. */
+  readonly ctxLayouts = new CtxLayouts();
   /** The state of bpf_get_prandom_u32 (seededRandom's sequence), shared by JS helpers and JIT code. */
   readonly random: SharedRandom;
   /** The context helper implementations read (clock, CPU, randomness, task, trace). */
@@ -114,7 +117,6 @@ export class Runtime {
     this.hz = options.hz ?? 250;
     this.stopwatch = options.stopwatch ?? defaultStopwatch();
     this.netdevs = new NetdevTable(options.netdevs ?? []);
-    registerNetdevs(this.memory, this.netdevs);
     const sink = options.trace ?? ((line: string) => { this.traceLines.push(line); });
     const random = new SharedRandom(this.memory, options.seed ?? 1);
     this.random = random;
@@ -198,7 +200,7 @@ export class Runtime {
    * @throws {BpfError} EINVAL for attributes the kernel refuses or types tsbpf does not implement.
    */
   createMap(attrs: Omit<MapAttrs, 'id' | 'nCpus'>): MapHandle {
-    return this.newMapHandle(this.registerMap(createMap(this.memory, { ...attrs, nCpus: this.nCpus, id: this.#nextMapId++ })));
+    return this.newMapHandle(this.registerMap(createMap(this.memory, { ...attrs, nCpus: this.nCpus, id: this.#nextMapId++ }, this.netdevs)));
   }
 
   /** @internal Puts a created map in the registries (no reference taken). */

@@ -21,7 +21,7 @@ import type { RedirectRecord } from '../helpers/impl/run-state.ts';
 import { BpfError, InternalError } from '../util/errors.ts';
 import type { PacketView } from '../vm/ld-abs.ts';
 import type { Region } from '../vm/memory.ts';
-import { ctxLayouts, type CtxLayout } from './ctx-layouts.ts';
+import type { CtxLayout } from './ctx-layouts.ts';
 import { EINVAL, ENODEV } from '../uapi/errno.ts';
 import { BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS } from '../uapi/bpf.ts';
 import { ETH_HLEN, SKB_SHARED_INFO_BYTES } from '../helpers/impl/xdp.ts';
@@ -157,7 +157,7 @@ export function runSkb(prog: LoadedProgram, options: RunOptions): RunResult {
     }
     const rt = prog.runtime;
     const state = newRunState(prog, options, undefined, ifindex);
-    const layouts = ctxLayouts(rt);
+    const layouts = rt.ctxLayouts;
     layouts.push(bufs.layout);
     let result;
     try {

@@ -22,7 +22,7 @@
  */
 import type { RedirectRecord, RunState, XdpBuff } from '../helpers/impl/run-state.ts';
 import { ADDR_BASE, type AddressSpace, type Region } from '../vm/memory.ts';
-import { ctxLayouts, type CtxLayout } from './ctx-layouts.ts';
+import type { CtxLayout } from './ctx-layouts.ts';
 import { ETH_HLEN, SKB_SHARED_INFO_BYTES, xdpMetalenInvalid } from '../helpers/impl/xdp.ts';
 import { BpfError } from '../util/errors.ts';
 import { E2BIG, EINVAL, ENODEV } from '../uapi/errno.ts';
@@ -127,7 +127,7 @@ export function runXdp(prog: LoadedProgram, options: RunOptions): RunResult {
     dv.setUint32(bufs.layout.values + 4 * 8, rxQueue, true);
     // egress_ifindex (word 5) stays 0: only devmap programs have one.
     const state: RunState = newRunState(prog, options, x, ingress);
-    const layouts = ctxLayouts(rt);
+    const layouts = rt.ctxLayouts;
     layouts.push(bufs.layout);
     let result: { retval: number; durationNs: number };
     try {

@@ -46,11 +46,11 @@ const INIT_CLOCK_IDS = [CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME].filter(
 const INIT_CLOCK_FLAGS = INIT_CLOCK_IDS.map(BigInt);
 /** The flags bpf_timer_start knows; any other bit is -EINVAL. */
 const START_FLAGS = BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN;
-const START_FLAG_VALUES = Array.from({ length: START_FLAGS + 1 }, (_, v) => BigInt(v));
-/** bpf_timer_start's u64 flags as a number, or -1 when invalid; found by comparison, converting no bigint. */
+/** The two flags are bits 0 and 1, so every value up to START_FLAGS is a valid combination. */
+const START_FLAGS_MAX = BigInt(START_FLAGS);
+/** bpf_timer_start's u64 flags as a number, or -1 when a bit it does not know is set. */
 function startFlags(flags: bigint): number {
-  for (let v = 0; v <= START_FLAGS; v++) if ((v & ~START_FLAGS) === 0 && flags === START_FLAG_VALUES[v]) return v;
-  return -1;
+  return flags >= 0n && flags <= START_FLAGS_MAX ? Number(flags) : -1;
 }
 
 const U64_MAX = (1n << 64n) - 1n;

@@ -12,7 +12,7 @@ import {
   BPF_JMP, BPF_JMP32, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL,
   BPF_ST, BPF_STX, insnClass, insnMode, insnOp, insnSrcBit, type Insn,
 } from '../isa/index.ts';
-import { isCall, isExit, successors } from './cfg.ts';
+import { isExit, successors } from './cfg.ts';
 import { insnCodeText, type VerifierLog } from './log.ts';
 
 const CALLER_SAVED = 0b111111;

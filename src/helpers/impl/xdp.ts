@@ -10,7 +10,7 @@ import { ADDR_BASE } from '../../vm/memory.ts';
 import { RunError } from '../../util/errors.ts';
 import { EACCES, EFAULT, EINVAL } from '../../uapi/errno.ts';
 import {
-  BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_F_INGRESS, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, TC_ACT_REDIRECT, TC_ACT_SHOT, XDP_ABORTED,
+  BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_F_INGRESS, TC_ACT_REDIRECT, TC_ACT_SHOT, XDP_ABORTED,
   XDP_REDIRECT, XDP_TX,
 } from '../../uapi/bpf.ts';
 import { s32n, u64 } from '../../util/u64.ts';
@@ -125,6 +125,9 @@ export function xdpHelpers(
   };
 }
 
+/** The flags bpf_redirect_map takes for a devmap besides the fallback action. */
+const DEVMAP_FLAGS = BigInt(BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
+
 /** bpf_redirect for XDP (bpf_xdp_redirect), for tc (bpf_redirect), and bpf_redirect_map (XDP). */
 export function redirectHelpers(binding: RunBinding): Record<'xdpRedirect' | 'tcRedirect' | 'redirectMap', HelperFn> {
   return {
@@ -147,42 +150,29 @@ export function redirectHelpers(binding: RunBinding): Record<'xdpRedirect' | 'tc
      */
     redirectMap: (env, mapPtr, key, flags) => {
       const map = mapArg(binding, mapPtr, env.insnIdx);
+      // The verifier admits devmaps, cpumaps and xskmaps; tsbpf creates only the first (so only
+      // an unverified program gets here with another map).
+      if (!(map instanceof DevMapBase)) {
+        throw new RunError(`bpf_redirect_map: map '${map.name}' is not a devmap (insn ${env.insnIdx})`, env.insnIdx, EINVAL);
+      }
       const actionMask = BigInt(XDP_TX); // XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX = 3
-      const devmap = map.type === BPF_MAP_TYPE_DEVMAP || map.type === BPF_MAP_TYPE_DEVMAP_HASH;
-      const flagMask = devmap ? BigInt(BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS) : 0n;
-      if ((flags & ~(actionMask | flagMask)) !== 0n) return BigInt(XDP_ABORTED);
+      if ((flags & ~(actionMask | DEVMAP_FLAGS)) !== 0n) return BigInt(XDP_ABORTED);
       const k = Number(key & 0xffff_ffffn);
       const run = binding.run();
-      if (map instanceof DevMapBase) {
-        const ifindex = map.targetOf(k);
-        const broadcast = (flags & BigInt(BPF_F_BROADCAST)) !== 0n;
-        if (ifindex === undefined && !broadcast) {
-          run.redirect = undefined;
-          return flags & actionMask;
-        }
-        if (broadcast) {
-          const ingress = run.ingressIfindex ?? LOOPBACK.ifindex;
-          const exclude = (flags & BigInt(BPF_F_EXCLUDE_INGRESS)) !== 0n;
-          const ifindexes = map.targets().filter((i) => !exclude || i !== ingress);
-          run.redirect = { kind: 'map', target: k, flags, map: map.name, ifindexes };
-        } else {
-          run.redirect = { kind: 'map', target: k, flags, map: map.name, ifindex: ifindex! };
-        }
-        return BigInt(XDP_REDIRECT);
-      }
-      const keyRegion = env.memory.alloc(Math.max(map.keySize, 4), { kind: 'scratch', name: 'redirect_map.key' });
-      let found: bigint;
-      try {
-        env.memory.dataView().setUint32(keyRegion.offset, k, true);
-        found = map.lookupElem(keyRegion.ptr, run.cpu);
-      } finally {
-        env.memory.free(keyRegion);
-      }
-      if (found === 0n && (flags & BigInt(BPF_F_BROADCAST)) === 0n) {
+      const ifindex = map.targetOf(k);
+      const broadcast = (flags & BigInt(BPF_F_BROADCAST)) !== 0n;
+      if (ifindex === undefined && !broadcast) {
         run.redirect = undefined;
         return flags & actionMask;
       }
-      run.redirect = { kind: 'map', target: k, flags, map: map.name };
+      if (broadcast) {
+        const ingress = run.ingressIfindex ?? LOOPBACK.ifindex;
+        const exclude = (flags & BigInt(BPF_F_EXCLUDE_INGRESS)) !== 0n;
+        const ifindexes = map.targets().filter((i) => !exclude || i !== ingress);
+        run.redirect = { kind: 'map', target: k, flags, map: map.name, ifindexes };
+      } else {
+        run.redirect = { kind: 'map', target: k, flags, map: map.name, ifindex: ifindex! };
+      }
       return BigInt(XDP_REDIRECT);
     },
   };

@@ -33,7 +33,7 @@ import {
   BPF_FUNC_map_update_elem,
 } from '../../uapi/helpers.ts';
 import type { Runtime } from '../runtime.ts';
-import { ctxKindOf, ctxLayouts } from '../ctx-layouts.ts';
+import { ctxKindOf } from '../ctx-layouts.ts';
 import { skbCtxLoad } from '../skb-run.ts';
 import { xdpConvertedOffset } from '../xdp-run.ts';
 import { FALLBACK, buildDelete, buildLookup, buildUpdate } from './htab-ops.ts';
@@ -70,7 +70,7 @@ export interface WasmHelpers {
  */
 export function wasmHelpers(runtime: Runtime, table: ReadonlyMap<number, HelperFn>, progType?: number): WasmHelpers {
   const kind = ctxKindOf(progType);
-  const layouts = ctxLayouts(runtime);
+  const layouts = runtime.ctxLayouts;
   const entryValues: EntryValue[] = [
     { type: 'i32', read: () => runtime.currentCpu },
     { type: 'i64', read: () => runtime.clock.nowNs(CLOCK_MONOTONIC) },
